@@ -1,0 +1,57 @@
+# ConfigSpec operator — every task a newcomer or CI needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Node 22 comes from the npm package `node` (the system Node may be older); every recipe uses it.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+# Built Kubernetes binaries live outside the repository, keyed by version (see hack/testcluster/README.md).
+export CONFIGSPEC_CACHE ?= $(HOME)/.cache/configspec
+
+JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: deps
+deps: node_modules/.package-lock.json ## Install Node dependencies (Node 22 included)
+
+.PHONY: build
+build: deps ## Compile TypeScript into dist/
+	npm run --silent build
+
+.PHONY: lint
+lint: deps ## ESLint, Prettier and the TypeScript type check
+	npx eslint .
+	npx prettier --check .
+	npx tsc -p tsconfig.json --noEmit
+
+.PHONY: test-unit
+test-unit: deps ## Fast tests that need no cluster
+	$(JEST) --selectProjects unit
+
+.PHONY: test-integration
+test-integration: build ## Tests against a real local control plane (started if none runs)
+	$(JEST) --selectProjects integration --runInBand --passWithNoTests
+
+.PHONY: test
+test: lint test-unit test-integration ## Everything CI runs: lint, unit and integration tests
+
+.PHONY: demo
+demo: build ## The whole system on this machine (see README)
+	bash hack/demo.sh
+
+.PHONY: bench-planner
+bench-planner: build ## Planner speed: configurations per second, time to plan a large deployment
+	node dist/bench/planner.js
+
+.PHONY: bench
+bench: bench-planner ## Every benchmark
+
+.PHONY: clean
+clean: ## Remove build outputs (not the cluster binary cache)
+	rm -rf dist coverage

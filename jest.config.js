@@ -1,0 +1,24 @@
+// Jest runs our TypeScript as native ESM (the Kubernetes client is ESM-only): ts-jest's ESM preset plus
+// `node --experimental-vm-modules` (see package.json scripts). Imports use `.js` suffixes as NodeNext
+// requires; the mapper points them back at the `.ts` sources.
+const esm = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', isolatedModules: true }],
+  },
+  testEnvironment: 'node',
+};
+
+export default {
+  projects: [
+    { ...esm, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...esm,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
+};

@@ -1,0 +1,320 @@
+// TypeScript shapes of the configspec.io/v1alpha1 API. The CRDs in crds/ are the source of truth; a unit test
+// (test/unit/api/types-drift.test.ts) walks these interfaces and the CRD schemas side by side and fails on any
+// field present in one and missing in the other, so they cannot drift apart silently.
+
+export const GROUP = 'configspec.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** A status condition with apimachinery semantics (metav1.Condition). */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+export type Quantization = 'Q4_K_M' | 'Q5_K_M' | 'Q8_0' | 'F16';
+export const QUANTIZATIONS: readonly Quantization[] = ['Q4_K_M', 'Q5_K_M', 'Q8_0', 'F16'];
+
+export type Objective = 'Goodput' | 'CostEfficiency' | 'EnergyEfficiency';
+export type PolicyMode = 'Auto' | 'Recommend' | 'Pinned';
+export type ProfilingMode = 'IfMissing' | 'Periodic' | 'Never';
+export type Accounting = 'Full' | 'Paper';
+export type Basis = 'Measured' | 'Prior';
+
+/** Where a model file can be fetched from. */
+export interface ModelSource {
+  /** https://…, hf://org/repo/file.gguf, pvc://claim/path or file:///path */
+  uri: string;
+  sha256?: string;
+  sizeBytes?: number;
+}
+
+/** A model named from the built-in catalog, or described in full. */
+export interface ModelRef {
+  /** Catalog name (e.g. qwen2.5-0.5b-instruct) or a user-chosen name when family and size are given. */
+  name: string;
+  /** Tokenizer family (e.g. qwen2.5, llama3); drafts must share the target's family. */
+  family?: string;
+  /** Parameter count in billions, required when the model is not in the catalog. */
+  parametersBillions?: number;
+  source?: ModelSource;
+}
+
+export interface VerifierSpec {
+  /** Verification engine; ConfigSpec is the built-in llama.cpp verifier. */
+  engine: 'ConfigSpec';
+  /** Image for the verifier; defaults to the operator's own image. */
+  image?: string;
+  replicas: number;
+  gpusPerReplica: number;
+  /** DeviceClass (role Verifier) whose nodes run the verifier. */
+  deviceClass: string;
+}
+
+export interface TargetSpec {
+  model: ModelRef;
+  verifier: VerifierSpec;
+}
+
+export interface DraftCandidate {
+  model: ModelRef;
+  quantizations: Quantization[];
+}
+
+export interface KRange {
+  min: number;
+  max: number;
+}
+
+export interface SpeculationSpec {
+  k: KRange;
+}
+
+export interface EdgeSpec {
+  nodeSelector?: Record<string, string>;
+  /** Restrict to these DeviceClasses (role Edge); all matching classes when empty. */
+  deviceClasses?: string[];
+}
+
+export interface Constraints {
+  minGoodputTokensPerSecond?: number;
+  maxUSDPerMillionTokens?: number;
+  maxJoulesPerToken?: number;
+}
+
+export interface ObjectiveSpec {
+  maximize: Objective;
+  constraints?: Constraints;
+}
+
+/** One point of the configuration space for a device class. */
+export interface Configuration {
+  draft: string;
+  quantization: Quantization;
+  k: number;
+}
+
+export interface PolicySpec {
+  mode: PolicyMode;
+  pinned?: Configuration;
+  minImprovementPercent: number;
+  cooldownSeconds: number;
+}
+
+export interface ConfigMapKeyRef {
+  name: string;
+  key?: string;
+}
+
+export interface ProfilingSpec {
+  mode: ProfilingMode;
+  maxAgeSeconds: number;
+  maxConcurrentJobs: number;
+  /** Prompt set for alignment profiling; the built-in set when absent. */
+  prompts?: ConfigMapKeyRef;
+}
+
+export interface SpecDecodeDeploymentSpec {
+  target: TargetSpec;
+  drafts: DraftCandidate[];
+  speculation: SpeculationSpec;
+  edge: EdgeSpec;
+  objective: ObjectiveSpec;
+  policy: PolicySpec;
+  profiling: ProfilingSpec;
+  accounting: Accounting;
+}
+
+/** Predicted (or observed) figures for one configuration. */
+export interface Figures {
+  goodputTokensPerSecond: number;
+  usdPerMillionTokens: number;
+  joulesPerToken: number;
+  acceptanceRate: number;
+  roundSeconds: number;
+}
+
+/** Which model inputs came from measurements and which from priors. */
+export interface InputBasis {
+  draftSpeed: Basis;
+  acceptance: Basis;
+  power: Basis;
+  network: Basis;
+  verification: Basis;
+}
+
+export interface FrontierEntry extends Configuration {
+  goodputTokensPerSecond: number;
+  usdPerMillionTokens: number;
+  joulesPerToken: number;
+}
+
+export interface ObservedFigures {
+  /** Observed serving figures, filled by the closed loop. */
+  figures?: Figures;
+  /** Relative gap (observed − predicted) / predicted of goodput. */
+  goodputGap?: number;
+  tokensObserved?: number;
+  windowSeconds?: number;
+}
+
+export interface DeviceClassStatus {
+  name: string;
+  nodes: number;
+  readyNodes: number;
+  selected?: Configuration;
+  predicted?: Figures;
+  basis?: InputBasis;
+  frontier?: FrontierEntry[];
+  observed?: ObservedFigures;
+  lastChangeTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface VerifierStatus {
+  endpoint?: string;
+  readyReplicas: number;
+}
+
+export interface ProfilingStatus {
+  completed: number;
+  total: number;
+  running: number;
+  failed: number;
+}
+
+export interface SpecDecodeDeploymentStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  deviceClasses?: DeviceClassStatus[];
+  /** Edge nodes that match spec.edge but no DeviceClass (at most 20 names, plus the count). */
+  unclassifiedNodes?: { count: number; names: string[] };
+  verifier?: VerifierStatus;
+  profiling?: ProfilingStatus;
+}
+
+export interface SpecDecodeDeployment {
+  apiVersion: typeof API_VERSION;
+  kind: 'SpecDecodeDeployment';
+  metadata: ObjectMeta;
+  spec: SpecDecodeDeploymentSpec;
+  status?: SpecDecodeDeploymentStatus;
+}
+
+export type DeviceRole = 'Edge' | 'Verifier';
+export type PowerSensor = 'None' | 'INA3221' | 'RAPL' | 'Hwmon';
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
+export interface DeviceClassSpec {
+  role: DeviceRole;
+  nodeSelector: Record<string, string>;
+  hardware: {
+    arch: 'arm64' | 'amd64';
+    /** Memory available to models: RAM on edge devices, GPU memory per GPU on verifiers. */
+    memoryGiB: number;
+    memoryBandwidthGBps: number;
+    accelerator?: string;
+    /** Dense FP16 throughput, used for verification-time priors on GPUs. */
+    computeTFLOPS?: number;
+  };
+  power: { idleWatts: number; maxWatts: number; sensor: PowerSensor };
+  price?: { usdPerHour: number };
+  network?: { rttMilliseconds: number };
+  runtime?: { runtimeClassName?: string; tolerations?: Toleration[] };
+}
+
+export interface DeviceClassStatusBlock {
+  nodes: number;
+  readyNodes: number;
+  conditions?: Condition[];
+}
+
+export interface DeviceClass {
+  apiVersion: typeof API_VERSION;
+  kind: 'DeviceClass';
+  metadata: ObjectMeta;
+  spec: DeviceClassSpec;
+  status?: DeviceClassStatusBlock;
+}
+
+export interface DraftProfileSpec {
+  deviceClass: string;
+  draft: string;
+  quantization: Quantization;
+}
+
+export type PowerSource = 'Sensor' | 'Estimated';
+
+export interface DraftProfileStatus {
+  draftSecondsIntercept?: number;
+  draftSecondsPerToken?: number;
+  samples?: number;
+  powerDraftingWatts?: number;
+  powerIdleWatts?: number;
+  powerSource?: PowerSource;
+  rttSeconds?: number;
+  memoryBytes?: number;
+  measuredAt?: string;
+  node?: string;
+  conditions?: Condition[];
+}
+
+export interface DraftProfile {
+  apiVersion: typeof API_VERSION;
+  kind: 'DraftProfile';
+  metadata: ObjectMeta;
+  spec: DraftProfileSpec;
+  status?: DraftProfileStatus;
+}
+
+export interface AlignmentProfileSpec {
+  draft: string;
+  quantization: Quantization;
+  target: string;
+  promptSet: string;
+}
+
+export interface AlignmentProfileStatus {
+  acceptanceRate?: number;
+  /** Conditional acceptance at draft positions 1..n (a_i = P(accept i | accepted 1..i-1)). */
+  perPosition?: number[];
+  samples?: number;
+  verifySecondsIntercept?: number;
+  verifySecondsPerToken?: number;
+  measuredAt?: string;
+  conditions?: Condition[];
+}
+
+export interface AlignmentProfile {
+  apiVersion: typeof API_VERSION;
+  kind: 'AlignmentProfile';
+  metadata: ObjectMeta;
+  spec: AlignmentProfileSpec;
+  status?: AlignmentProfileStatus;
+}
+
+export type ConfigSpecObject = SpecDecodeDeployment | DeviceClass | DraftProfile | AlignmentProfile;
