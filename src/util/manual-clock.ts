@@ -28,6 +28,12 @@ export class ManualClock implements Clock {
     };
   }
 
+  /** Milliseconds until the earliest pending timer, or undefined when none is pending. */
+  nextTimerIn(): number | undefined {
+    if (this.timers.length === 0) return undefined;
+    return Math.min(...this.timers.map((t) => t.at)) - this.current;
+  }
+
   /** Timers not yet fired. */
   get pendingTimers(): number {
     return this.timers.length;
