@@ -1,11 +1,14 @@
 // Entry point of the single `configspec` program: the operator, the data-plane agent commands and the
 // offline CLI share one binary and one image. Each command lives in its own module under ./commands.
 import { Command } from 'commander';
+import { registerFleetCommand } from './commands/fleet.js';
 
 const program = new Command()
   .name('configspec')
   .description('ConfigSpec: speculative decoding across edge and cloud, with its configuration kept right')
   .version(process.env.npm_package_version ?? '0.1.0')
   .showHelpAfterError();
+
+registerFleetCommand(program);
 
 await program.parseAsync(process.argv);
