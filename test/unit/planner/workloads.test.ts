@@ -118,8 +118,10 @@ describe('drafter', () => {
   });
 
   it('mounts the class K ConfigMap as a directory (no subPath, so updates reach the pod)', () => {
-    const kVolume = pod.volumes.find((v) => v.name === 'k') as { configMap: { name: string } };
-    expect(kVolume.configMap.name).toBe('chat-k-pi5');
+    expect(pod.volumes.find((v) => v.name === 'k')).toEqual({
+      name: 'k',
+      configMap: { name: 'chat-k-pi5', items: [{ key: 'k', path: 'k' }] },
+    });
     const mount = container.volumeMounts.find((m) => m.name === 'k');
     expect(mount).toEqual({ name: 'k', mountPath: '/etc/configspec/k', readOnly: true });
     expect(mount).not.toHaveProperty('subPath');
