@@ -1,6 +1,7 @@
 // Entry point of the single `configspec` program: the operator, the data-plane agent commands and the
 // offline CLI share one binary and one image. Each command lives in its own module under ./commands.
 import { Command } from 'commander';
+import { registerGenModelsCommand } from './commands/gen-models.js';
 import { registerFleetCommand } from './commands/fleet.js';
 
 const program = new Command()
@@ -10,5 +11,6 @@ const program = new Command()
   .showHelpAfterError();
 
 registerFleetCommand(program);
+registerGenModelsCommand(program);
 
 await program.parseAsync(process.argv);
