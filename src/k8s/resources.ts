@@ -10,8 +10,8 @@ function type(apiVersion: string, kind: string, plural: string, namespaced: bool
 export const RESOURCES = {
   specDecodeDeployment: type(API_VERSION, 'SpecDecodeDeployment', 'specdecodedeployments', true),
   deviceClass: type(API_VERSION, 'DeviceClass', 'deviceclasses', false),
-  draftProfile: type(API_VERSION, 'DraftProfile', 'draftprofiles', true),
-  alignmentProfile: type(API_VERSION, 'AlignmentProfile', 'alignmentprofiles', true),
+  draftProfile: type(API_VERSION, 'DraftProfile', 'draftprofiles', false),
+  alignmentProfile: type(API_VERSION, 'AlignmentProfile', 'alignmentprofiles', false),
   node: type('v1', 'Node', 'nodes', false),
   pod: type('v1', 'Pod', 'pods', true),
   service: type('v1', 'Service', 'services', true),
@@ -22,6 +22,8 @@ export const RESOURCES = {
   job: type('batch/v1', 'Job', 'jobs', true),
   role: type('rbac.authorization.k8s.io/v1', 'Role', 'roles', true),
   roleBinding: type('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings', true),
+  clusterRole: type('rbac.authorization.k8s.io/v1', 'ClusterRole', 'clusterroles', false),
+  clusterRoleBinding: type('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
   lease: type('coordination.k8s.io/v1', 'Lease', 'leases', true),
   event: type('events.k8s.io/v1', 'Event', 'events', true),
 } as const satisfies Record<string, ResourceType>;

@@ -43,8 +43,6 @@ export const names = {
   verifier: (sdd: string) => boundedName([sdd, 'verifier']),
   drafter: (sdd: string, deviceClass: string) => boundedName([sdd, 'draft', deviceClass]),
   kConfigMap: (sdd: string, deviceClass: string) => boundedName([sdd, 'k', deviceClass]),
-  profiler: (sdd: string) => boundedName([sdd, 'profiler']),
-  profilingJob: (sdd: string, profile: string) => boundedName([sdd, 'profile', profile]),
   draftProfile: (deviceClass: string, draft: string, quantization: string) =>
     boundedName([deviceClass, draft, quantization]),
   alignmentProfile: (draft: string, quantization: string, target: string, promptSet: string) =>

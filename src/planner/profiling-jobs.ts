@@ -1,17 +1,21 @@
-// Desired state for profiling: the profile objects that record measurements, and the Job that measures one
-// of them. A Job runs the agent's `profile` command on one chosen node, under the deployment's profiler
-// ServiceAccount (allowed only to read and patch profile status), with a bounded retry count and run time.
+// Desired state for profiling. DraftProfiles and AlignmentProfiles are cluster-scoped and shared by every
+// deployment that needs the same measurement, so profiling is cluster-level work: one Job per profile, in the
+// operator's namespace, owned by the profile object (deleting the profile deletes its Job; deleting a
+// deployment leaves measurements others use). The Job runs the agent's `profile` command on one chosen node,
+// under the `configspec-profiler` ServiceAccount the chart installs (see rbac.ts: it may only read profiles and
+// patch their status), with bounded retries and run time.
 import type {
   AlignmentProfile,
+  ConfigMapKeyRef,
   DeviceClass,
   DraftProfile,
   ModelRef,
   Quantization,
-  SpecDecodeDeployment,
 } from '../api/types.js';
 import { API_VERSION } from '../api/types.js';
-import { LABELS, namespaceOf, ownerReference, standardLabels } from './metadata.js';
-import { labelValue, names } from './naming.js';
+import type { OwnerReference } from '../controller/ports.js';
+import { LABELS, MANAGED_BY } from './metadata.js';
+import { boundedName, labelValue, names } from './naming.js';
 import {
   containerSecurityContext,
   modelArgs,
@@ -22,8 +26,8 @@ import {
   type Volume,
   type VolumeMount,
 } from './pod-template.js';
+import { PROFILER_SERVICE_ACCOUNT } from './rbac.js';
 import type { JobObject } from './shapes.js';
-import { verifierEndpoint, type BuildContext } from './workloads.js';
 
 /** What one profiling Job measures. */
 export type ProfilingTarget =
@@ -41,12 +45,28 @@ export type ProfilingTarget =
       promptSet: string;
     };
 
+export interface ProfilingJobInput {
+  /** The stored profile object the Job fills in (it must carry its uid: it owns the Job). */
+  profile: DraftProfile | AlignmentProfile;
+  target: ProfilingTarget;
+  /** The node to measure on, and its class (for tolerations and runtime class). */
+  node: { name: string; deviceClass: DeviceClass };
+  /** The verifier to measure round trips and acceptance against. */
+  verifierEndpoint: string;
+  /** Where the operator runs; Jobs run there under the profiler ServiceAccount. */
+  namespace: string;
+  image: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** A prompt ConfigMap in `namespace` to mount for alignment profiling; the built-in set otherwise. */
+  prompts?: ConfigMapKeyRef;
+}
+
 export interface ProfilingJobOptions {
-  /** Retries of a failed pod before the Job fails (default 2). */
+  /** Pod retries (with the Job controller's exponential backoff) before the Job fails (default 2). */
   backoffLimit?: number;
   /** The Job is stopped after this long (default 30 minutes). */
   activeDeadlineSeconds?: number;
-  /** Finished Jobs are removed after this long (default one day), which also keeps failures visible a while. */
+  /** Finished Jobs are removed after this long (default one day), which keeps failures visible a while. */
   ttlSecondsAfterFinished?: number;
   resources?: ContainerResources;
 }
@@ -62,15 +82,15 @@ export function profileName(target: ProfilingTarget): string {
     : names.alignmentProfile(target.draft.name, target.quantization, target.target.name, target.promptSet);
 }
 
-/**
- * The profile object a Job fills in. It is shared by every deployment that needs the same measurement, so it
- * carries no owner: deleting one deployment must not discard measurements others use.
- */
-export function buildProfileObject(namespace: string, target: ProfilingTarget): DraftProfile | AlignmentProfile {
+export function profilingJobName(profile: string): string {
+  return boundedName(['profile', profile]);
+}
+
+/** The (cluster-scoped) profile object a Job fills in; no owner, since deployments share it. */
+export function buildProfileObject(target: ProfilingTarget): DraftProfile | AlignmentProfile {
   const metadata = {
     name: profileName(target),
-    namespace,
-    labels: { [LABELS.managedBy]: 'configspec-operator', [LABELS.partOf]: 'configspec' },
+    labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.partOf]: 'configspec' },
   };
   if (target.kind === 'DraftProfile') {
     return {
@@ -94,34 +114,33 @@ export function buildProfileObject(namespace: string, target: ProfilingTarget): 
 }
 
 /**
- * The Job that measures `target` on `nodeName`. Pinned by node affinity on metadata.name (as the DaemonSet
- * controller does) so the scheduler still checks resources and taints; the node's class supplies tolerations
- * and runtime class.
+ * The Job that measures one profile on one node. Pinned by node affinity on metadata.name (as the DaemonSet
+ * controller does), so the scheduler still checks resources and taints.
  */
-export function buildProfilingJob(
-  context: BuildContext,
-  target: ProfilingTarget,
-  node: { name: string; deviceClass: DeviceClass },
-  options: ProfilingJobOptions = {},
-): JobObject {
-  const { sdd } = context;
-  const profile = profileName(target);
+export function buildProfilingJob(input: ProfilingJobInput, options: ProfilingJobOptions = {}): JobObject {
+  const { profile, target, node } = input;
+  const name = profile.metadata.name;
   const labels = {
-    ...standardLabels(sdd, 'profiler', node.deviceClass.metadata.name),
-    [LABELS.profile]: labelValue(profile),
+    [LABELS.name]: 'configspec',
+    [LABELS.component]: 'profiler',
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.partOf]: 'configspec',
+    [LABELS.profile]: labelValue(name),
+    [LABELS.deviceClass]: labelValue(node.deviceClass.metadata.name),
   };
   const draft = modelArgs('draft', target.draft);
-  const extra = target.kind === 'AlignmentProfile' ? alignmentArgs(sdd, target) : { args: [], volumes: [], mounts: [] };
+  const extra =
+    target.kind === 'AlignmentProfile' ? alignmentArgs(target, input.prompts) : { args: [], volumes: [], mounts: [] };
   const scratch = scratchVolumes('16Gi');
   const runtime = node.deviceClass.spec.runtime;
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: names.profilingJob(sdd.metadata.name, profile),
-      namespace: namespaceOf(sdd),
+      name: profilingJobName(name),
+      namespace: input.namespace,
       labels,
-      ownerReferences: [ownerReference(sdd)],
+      ownerReferences: [profileOwnerReference(profile)],
     },
     spec: {
       backoffLimit: options.backoffLimit ?? 2,
@@ -130,7 +149,7 @@ export function buildProfilingJob(
       template: {
         metadata: { labels },
         spec: {
-          serviceAccountName: names.profiler(sdd.metadata.name),
+          serviceAccountName: PROFILER_SERVICE_ACCOUNT,
           // The profiler writes its result into the profile's status, so it needs its token.
           automountServiceAccountToken: true,
           enableServiceLinks: false,
@@ -148,22 +167,20 @@ export function buildProfilingJob(
           containers: [
             {
               name: 'profiler',
-              image: context.image,
-              imagePullPolicy: context.imagePullPolicy ?? 'IfNotPresent',
+              image: input.image,
+              imagePullPolicy: input.imagePullPolicy ?? 'IfNotPresent',
               command: ['configspec'],
               args: [
                 'profile',
                 '--profile-kind',
                 target.kind,
                 '--profile-name',
-                profile,
-                '--namespace',
-                namespaceOf(sdd),
+                name,
                 ...draft.args,
                 '--quantization',
                 target.quantization,
                 '--verifier',
-                verifierEndpoint(sdd),
+                input.verifierEndpoint,
                 ...extra.args,
               ],
               resources: options.resources ?? DEFAULT_PROFILER_RESOURCES,
@@ -178,14 +195,27 @@ export function buildProfilingJob(
   };
 }
 
-function alignmentArgs(sdd: SpecDecodeDeployment, target: Extract<ProfilingTarget, { kind: 'AlignmentProfile' }>) {
+function profileOwnerReference(profile: DraftProfile | AlignmentProfile): OwnerReference {
+  if (!profile.metadata.uid) {
+    throw new Error(`${profile.kind} ${profile.metadata.name} has no uid; create it before its Job`);
+  }
+  return {
+    apiVersion: profile.apiVersion,
+    kind: profile.kind,
+    name: profile.metadata.name,
+    uid: profile.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+function alignmentArgs(target: Extract<ProfilingTarget, { kind: 'AlignmentProfile' }>, prompts?: ConfigMapKeyRef) {
   const model = modelArgs('target', target.target);
   const args = [...model.args, '--prompt-set', target.promptSet];
   const volumes: Volume[] = [...model.volumes];
   const mounts: VolumeMount[] = [...model.mounts];
-  const prompts = sdd.spec.profiling.prompts;
   if (prompts) {
-    // The prompt set is read from a mounted ConfigMap: no API access to ConfigMaps is needed.
+    // Mounted, not read through the API: the profiler needs no access to ConfigMaps.
     volumes.push({ name: 'prompts', configMap: { name: prompts.name } });
     mounts.push({ name: 'prompts', mountPath: '/etc/configspec/prompts', readOnly: true });
     args.push('--prompts-file', `/etc/configspec/prompts/${prompts.key ?? 'prompts.jsonl'}`);

@@ -1,10 +1,13 @@
-// The profiler's identity: a ServiceAccount per deployment, and a Role that lets it read profiles and patch
-// their status, nothing else (no list or watch, no spec writes, no Secrets). Owned by the deployment.
-import type { SpecDecodeDeployment } from '../api/types.js';
+// The profiler's identity, installed once with the operator (the chart renders the same objects): a
+// ServiceAccount in the operator's namespace and a ClusterRole that lets it read DraftProfiles and
+// AlignmentProfiles (cluster-scoped) and patch their status, nothing else: no list or watch, no spec writes,
+// no Secrets, no wildcards. Cluster-scoped profiles need a ClusterRoleBinding, which a namespaced
+// SpecDecodeDeployment cannot own; hence one static identity rather than one per deployment.
 import { GROUP } from '../api/types.js';
 import type { KubeObject } from '../controller/ports.js';
-import { namespaceOf, ownerReference, standardLabels } from './metadata.js';
-import { names } from './naming.js';
+import { LABELS, MANAGED_BY } from './metadata.js';
+
+export const PROFILER_SERVICE_ACCOUNT = 'configspec-profiler';
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -15,8 +18,11 @@ export interface PolicyRule {
 
 export interface ProfilerIdentity {
   serviceAccount: KubeObject;
-  role: KubeObject & { rules: PolicyRule[] };
-  roleBinding: KubeObject & { roleRef: { apiGroup: string; kind: 'Role'; name: string }; subjects: unknown[] };
+  clusterRole: KubeObject & { rules: PolicyRule[] };
+  clusterRoleBinding: KubeObject & {
+    roleRef: { apiGroup: string; kind: 'ClusterRole'; name: string };
+    subjects: { kind: 'ServiceAccount'; name: string; namespace: string }[];
+  };
 }
 
 export const PROFILER_RULES: readonly PolicyRule[] = [
@@ -24,40 +30,32 @@ export const PROFILER_RULES: readonly PolicyRule[] = [
   { apiGroups: [GROUP], resources: ['draftprofiles/status', 'alignmentprofiles/status'], verbs: ['get', 'patch'] },
 ];
 
-export function buildProfilerIdentity(sdd: SpecDecodeDeployment): ProfilerIdentity {
-  const name = names.profiler(sdd.metadata.name);
-  const namespace = namespaceOf(sdd);
-  const metadata = () => ({
-    name,
-    namespace,
-    labels: standardLabels(sdd, 'profiler'),
-    ownerReferences: [ownerReference(sdd)],
-  });
+export function buildProfilerIdentity(operatorNamespace: string): ProfilerIdentity {
+  const labels = { [LABELS.name]: 'configspec', [LABELS.component]: 'profiler', [LABELS.managedBy]: MANAGED_BY };
   return {
     serviceAccount: {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
-      metadata: metadata(),
-      // Only the profiler pods, which opt in, get a token.
+      metadata: { name: PROFILER_SERVICE_ACCOUNT, namespace: operatorNamespace, labels },
+      // Only profiling pods, which opt in, mount a token.
       automountServiceAccountToken: false,
     },
-    role: {
+    clusterRole: {
       apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: metadata(),
+      kind: 'ClusterRole',
+      metadata: { name: PROFILER_SERVICE_ACCOUNT, labels },
       rules: PROFILER_RULES.map((rule) => ({
-        ...rule,
         apiGroups: [...rule.apiGroups],
         resources: [...rule.resources],
         verbs: [...rule.verbs],
       })),
     },
-    roleBinding: {
+    clusterRoleBinding: {
       apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: metadata(),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+      kind: 'ClusterRoleBinding',
+      metadata: { name: PROFILER_SERVICE_ACCOUNT, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: PROFILER_SERVICE_ACCOUNT },
+      subjects: [{ kind: 'ServiceAccount', name: PROFILER_SERVICE_ACCOUNT, namespace: operatorNamespace }],
     },
   };
 }

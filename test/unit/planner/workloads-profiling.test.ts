@@ -1,11 +1,14 @@
+import type { DraftProfile } from '../../../src/api/types.js';
 import {
   buildProfileObject,
   buildProfilingJob,
   profileName,
+  profilingJobName,
+  type ProfilingJobInput,
   type ProfilingTarget,
 } from '../../../src/planner/profiling-jobs.js';
-import { buildProfilerIdentity, PROFILER_RULES } from '../../../src/planner/rbac.js';
-import { context, pi5, restrictedViolations, sdd } from './workloads-fixtures.js';
+import { buildProfilerIdentity, PROFILER_RULES, PROFILER_SERVICE_ACCOUNT } from '../../../src/planner/rbac.js';
+import { pi5, restrictedViolations } from './workloads-fixtures.js';
 
 const draftTarget: ProfilingTarget = {
   kind: 'DraftProfile',
@@ -20,10 +23,25 @@ const alignmentTarget: ProfilingTarget = {
   target: { name: 'qwen2.5-7b-instruct' },
   promptSet: 'builtin',
 };
-const node = { name: 'pi-007', deviceClass: pi5 };
+
+function stored<T extends ReturnType<typeof buildProfileObject>>(object: T): T {
+  return { ...object, metadata: { ...object.metadata, uid: 'profile-uid' } };
+}
+
+function input(target: ProfilingTarget, extra: Partial<ProfilingJobInput> = {}): ProfilingJobInput {
+  return {
+    profile: stored(buildProfileObject(target)),
+    target,
+    node: { name: 'pi-007', deviceClass: pi5 },
+    verifierEndpoint: 'http://chat-verifier.team-a.svc:8080',
+    namespace: 'configspec-system',
+    image: 'ghcr.io/configspec/configspec:0.1.0',
+    ...extra,
+  };
+}
 
 describe('profiling Job', () => {
-  const job = buildProfilingJob(context(), draftTarget, node);
+  const job = buildProfilingJob(input(draftTarget));
   const pod = job.spec.template.spec;
 
   it('is pinned to exactly one node, through the scheduler, with the class tolerations', () => {
@@ -41,22 +59,21 @@ describe('profiling Job', () => {
     expect(job.spec.backoffLimit).toBe(2);
     expect(job.spec.activeDeadlineSeconds).toBe(1800);
     expect(pod.restartPolicy).toBe('Never');
-    const custom = buildProfilingJob(context(), draftTarget, node, { backoffLimit: 0, activeDeadlineSeconds: 60 });
+    const custom = buildProfilingJob(input(draftTarget), { backoffLimit: 0, activeDeadlineSeconds: 60 });
     expect(custom.spec.backoffLimit).toBe(0);
     expect(custom.spec.activeDeadlineSeconds).toBe(60);
   });
 
-  it('runs the agent profile command for its profile under the dedicated ServiceAccount', () => {
-    expect(pod.serviceAccountName).toBe('chat-profiler');
+  it('runs the agent profile command in the operator namespace under the profiler ServiceAccount', () => {
+    expect(job.metadata.namespace).toBe('configspec-system');
+    expect(pod.serviceAccountName).toBe(PROFILER_SERVICE_ACCOUNT);
     expect(pod.automountServiceAccountToken).toBe(true);
     expect(pod.containers[0]!.args).toEqual([
       'profile',
       '--profile-kind',
       'DraftProfile',
       '--profile-name',
-      'pi5-qwen2-5-0-5b-instruct-q4-k-m-' + profileName(draftTarget).slice(-8),
-      '--namespace',
-      'team-a',
+      profileName(draftTarget),
       '--draft',
       'qwen2.5-0.5b-instruct',
       '--quantization',
@@ -66,22 +83,35 @@ describe('profiling Job', () => {
     ]);
   });
 
+  it('is owned by its profile object, so deleting the profile deletes the Job', () => {
+    expect(job.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: 'configspec.io/v1alpha1',
+        kind: 'DraftProfile',
+        name: profileName(draftTarget),
+        uid: 'profile-uid',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
+    const unstored = { ...input(draftTarget), profile: buildProfileObject(draftTarget) as DraftProfile };
+    expect(() => buildProfilingJob(unstored)).toThrow('no uid');
+  });
+
   it('passes Pod Security restricted', () => {
     expect(restrictedViolations(pod)).toEqual([]);
   });
 
-  it('names the job after its profile, deterministically, within 63 characters', () => {
-    expect(job.metadata.name).toBe(buildProfilingJob(context(), draftTarget, node).metadata.name);
+  it('is named after its profile, deterministically, within 63 characters', () => {
+    expect(job.metadata.name).toBe(profilingJobName(profileName(draftTarget)));
     expect(job.metadata.name.length).toBeLessThanOrEqual(63);
-    expect(buildProfilingJob(context(), alignmentTarget, node).metadata.name).not.toBe(job.metadata.name);
+    expect(buildProfilingJob(input(alignmentTarget)).metadata.name).not.toBe(job.metadata.name);
     expect(job.metadata.labels['configspec.io/profile']).toBe(profileName(draftTarget));
-    expect(job.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'SpecDecodeDeployment', controller: true });
   });
 
-  it('gives an alignment Job the target model and the prompt set, mounting a user prompt ConfigMap', () => {
-    const withPrompts = sdd();
-    withPrompts.spec.profiling.prompts = { name: 'my-prompts', key: 'set.jsonl' };
-    const alignment = buildProfilingJob(context(withPrompts), alignmentTarget, node).spec.template.spec;
+  it('gives an alignment Job the target model and the prompt set, mounting a prompt ConfigMap', () => {
+    const alignment = buildProfilingJob(input(alignmentTarget, { prompts: { name: 'my-prompts', key: 'set.jsonl' } }))
+      .spec.template.spec;
     expect(alignment.containers[0]!.args).toEqual(
       expect.arrayContaining([
         '--target',
@@ -98,51 +128,47 @@ describe('profiling Job', () => {
 });
 
 describe('profile objects', () => {
-  it('describe the measurement, carry no owner (they are shared) and have stable names', () => {
-    const draft = buildProfileObject('team-a', draftTarget);
+  it('describe the measurement, are cluster-scoped and unowned (shared), with stable names', () => {
+    const draft = buildProfileObject(draftTarget);
     expect(draft).toMatchObject({
       kind: 'DraftProfile',
-      metadata: { namespace: 'team-a', name: profileName(draftTarget) },
+      metadata: { name: profileName(draftTarget) },
       spec: { deviceClass: 'pi5', draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M' },
     });
+    expect(draft.metadata).not.toHaveProperty('namespace');
     expect(draft.metadata).not.toHaveProperty('ownerReferences');
-    const alignment = buildProfileObject('team-a', alignmentTarget);
-    expect(alignment.spec).toEqual({
+    expect(buildProfileObject(alignmentTarget).spec).toEqual({
       draft: 'qwen2.5-0.5b-instruct',
       quantization: 'Q8_0',
       target: 'qwen2.5-7b-instruct',
       promptSet: 'builtin',
     });
-    expect(profileName(alignmentTarget)).toBe(profileName({ ...alignmentTarget }));
+    expect(profileName(draftTarget)).toMatch(/^[a-z]([a-z0-9-]*[a-z0-9])?$/);
   });
 });
 
 describe('profiler identity', () => {
-  const identity = buildProfilerIdentity(sdd());
+  const identity = buildProfilerIdentity('configspec-system');
 
   it('allows reading profiles and patching their status, nothing more', () => {
-    expect(identity.role.rules).toEqual(PROFILER_RULES);
-    const verbs = identity.role.rules.flatMap((r) => r.verbs);
-    expect(new Set(verbs)).toEqual(new Set(['get', 'patch']));
-    for (const rule of identity.role.rules) {
+    expect(identity.clusterRole.rules).toEqual(PROFILER_RULES);
+    expect(new Set(identity.clusterRole.rules.flatMap((r) => r.verbs))).toEqual(new Set(['get', 'patch']));
+    for (const rule of identity.clusterRole.rules) {
       expect(rule.apiGroups).toEqual(['configspec.io']);
-      expect(rule.resources.join()).not.toContain('*');
+      expect([...rule.resources, ...rule.verbs, ...rule.apiGroups].join()).not.toContain('*');
       if (rule.verbs.includes('patch')) expect(rule.resources.every((r) => r.endsWith('/status'))).toBe(true);
     }
   });
 
-  it('binds the Role to the ServiceAccount the Jobs use, all owned by the deployment', () => {
-    expect(identity.roleBinding.roleRef).toEqual({
+  it('binds the ClusterRole to the ServiceAccount the Jobs use', () => {
+    expect(identity.clusterRoleBinding.roleRef).toEqual({
       apiGroup: 'rbac.authorization.k8s.io',
-      kind: 'Role',
-      name: 'chat-profiler',
+      kind: 'ClusterRole',
+      name: PROFILER_SERVICE_ACCOUNT,
     });
-    expect(identity.roleBinding.subjects).toEqual([
-      { kind: 'ServiceAccount', name: 'chat-profiler', namespace: 'team-a' },
+    expect(identity.clusterRoleBinding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: PROFILER_SERVICE_ACCOUNT, namespace: 'configspec-system' },
     ]);
-    for (const object of [identity.serviceAccount, identity.role, identity.roleBinding]) {
-      expect(object.metadata.ownerReferences?.[0]).toMatchObject({ uid: '1111-2222', controller: true });
-    }
     expect(identity.serviceAccount.automountServiceAccountToken).toBe(false);
   });
 });
