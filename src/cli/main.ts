@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerGenModelsCommand } from './commands/gen-models.js';
 import { registerFleetCommand } from './commands/fleet.js';
+import { registerValidateCommand } from './commands/validate.js';
 
 const program = new Command()
   .name('configspec')
@@ -12,5 +13,6 @@ const program = new Command()
 
 registerFleetCommand(program);
 registerGenModelsCommand(program);
+registerValidateCommand(program);
 
 await program.parseAsync(process.argv);

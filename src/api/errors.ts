@@ -1,0 +1,50 @@
+// One shape for every problem found in a manifest, whether by the schema, a cross-field rule or the loader, so
+// the CLI and the operator print and count them the same way.
+
+export interface ValidationError {
+  /** File the object came from (absent for objects validated in memory). */
+  file?: string;
+  /** 0-based index of the YAML document in the file; printed 1-based as "doc N". */
+  documentIndex?: number;
+  /** 1-based line of the offending field in the file, when known. */
+  line?: number;
+  kind?: string;
+  name?: string;
+  /** Dotted path of the field, e.g. spec.speculation.k.min or spec.drafts[1].quantizations. */
+  path: string;
+  message: string;
+}
+
+/** `file:doc N: Kind/name: path: message`, leaving out the parts that are unknown. */
+export function formatValidationError(error: ValidationError): string {
+  const location: string[] = [];
+  if (error.file !== undefined) {
+    location.push(error.documentIndex === undefined ? error.file : `${error.file}:doc ${error.documentIndex + 1}`);
+  }
+  if (error.kind !== undefined || error.name !== undefined) {
+    location.push(`${error.kind ?? '?'}/${error.name ?? '?'}`);
+  }
+  if (error.path !== '') location.push(error.path);
+  const line = error.line === undefined ? '' : ` (line ${error.line})`;
+  return [...location, error.message].join(': ') + line;
+}
+
+/** Joins a dotted path and a property or index: ('spec', 'drafts') → spec.drafts; ('spec.drafts', 0) → spec.drafts[0]. */
+export function childPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  const segment = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `[${JSON.stringify(key)}]`;
+  if (parent === '') return segment.startsWith('[') ? segment : key;
+  return segment.startsWith('[') ? `${parent}${segment}` : `${parent}.${segment}`;
+}
+
+/** Path segments as the YAML document addresses them: spec.drafts[1].model → ['spec', 'drafts', 1, 'model']. */
+export function pathSegments(path: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  const pattern = /([A-Za-z_$][\w$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
+  for (const match of path.matchAll(pattern)) {
+    if (match[1] !== undefined) segments.push(match[1]);
+    else if (match[2] !== undefined) segments.push(Number(match[2]));
+    else if (match[3] !== undefined) segments.push(JSON.parse(match[3]) as string);
+  }
+  return segments;
+}
