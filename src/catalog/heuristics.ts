@@ -53,6 +53,15 @@ export const PLANNING_CONTEXT_TOKENS: Heuristic<number> = {
   },
 };
 
+/** KV-cache bytes per token per billion parameters, for models outside the catalog (no config.json at hand). */
+export const KV_BYTES_PER_TOKEN_PER_BILLION: Heuristic<number> = {
+  value: 16_384,
+  source: {
+    kind: 'heuristic',
+    note: '16 KiB per token per billion parameters: Llama-3.1-8B has 128 KiB/token (32 layers × 8 KV heads × 128 × 2 × 2 bytes), Qwen2.5-7B 56 KiB; GQA models sit at or below this line.',
+  },
+};
+
 /** Memory the OS and the llama.cpp runtime need on an edge node besides weights and KV cache. */
 export const EDGE_RUNTIME_OVERHEAD_BYTES: Heuristic<number> = {
   value: 0.75 * 2 ** 30,
