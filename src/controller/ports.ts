@@ -109,7 +109,7 @@ export interface ClusterWriter {
 }
 
 /** A read-only view of an informer's cache. */
-export interface CacheReader<T extends KubeObject> {
+export interface CacheReader<T> {
   get(name: string, namespace?: string): T | undefined;
   list(namespace?: string): readonly T[];
   hasSynced(): boolean;
