@@ -1,0 +1,449 @@
+// The SpecDecodeDeployment reconciler. One pass, level-triggered and idempotent:
+//   1. read the deployment, DeviceClasses, Nodes, profiles and owned objects from the informer caches;
+//   2. group edge nodes by class and plan a configuration per class (the pure planner);
+//   3. build desired objects (pure builders) and apply only those that drifted from what is live;
+//   4. start bounded profiling work for missing profiles;
+//   5. compute status and write it once, only if it changed.
+// With nothing changing, a pass sends no request at all.
+import type {
+  Configuration,
+  DeviceClass,
+  DeviceClassStatus,
+  Figures,
+  FrontierEntry,
+  InputBasis,
+  SpecDecodeDeployment,
+} from '../api/types.js';
+import type { OperatorMetrics } from '../observability/metrics.js';
+import type { Logger } from '../observability/log.js';
+import { LABELS } from '../planner/metadata.js';
+import { names } from '../planner/naming.js';
+import { groupEdgeNodes, type NodeGroups } from '../planner/node-groups.js';
+import type { ClassPlan, DeploymentPlan, PlanRequest } from '../planner/plan.js';
+import { buildProfilingJob, type ProfilingJobOptions } from '../planner/profiling-jobs.js';
+import {
+  buildDrafterDaemonSet,
+  buildKConfigMap,
+  buildVerifierDeployment,
+  buildVerifierService,
+  verifierEndpoint,
+  type BuildContext,
+  type DrafterOptions,
+  type VerifierOptions,
+} from '../planner/workloads.js';
+import type { Clock } from '../util/clock.js';
+import type { ClusterCache } from './cache.js';
+import { isSubset, jsonEqual } from './drift.js';
+import type { ClusterWriter, EventRecorder, KubeObject } from './ports.js';
+import { decideProfiling, type ProfilingDecision } from './profiling.js';
+import { computeStatus, type ClassOutcomeView } from './status.js';
+import type { ReconcileResult } from './workqueue.js';
+
+export interface ReconcilerOptions {
+  cache: ClusterCache;
+  writer: ClusterWriter;
+  events: EventRecorder;
+  /** The planner (src/planner/plan.ts planDeployment), injected so tests can pin its answers. */
+  plan(request: PlanRequest): DeploymentPlan;
+  clock: Clock;
+  log: Logger;
+  metrics?: OperatorMetrics;
+  /** The operator's own image, which holds the agent commands. */
+  image: string;
+  imagePullPolicy?: BuildContext['imagePullPolicy'];
+  /** Where profiling Jobs run (the operator's namespace). */
+  operatorNamespace: string;
+  verifier?: VerifierOptions;
+  drafter?: DrafterOptions;
+  profilingJobs?: ProfilingJobOptions;
+}
+
+type Sdd = SpecDecodeDeployment & { metadata: { namespace: string; uid: string } };
+
+export class SpecDecodeReconciler {
+  constructor(private readonly options: ReconcilerOptions) {}
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const { cache, metrics } = this.options;
+    const [namespace, name] = splitKey(key);
+    const stored = cache.specDecodeDeployments.get(name, namespace);
+    if (!stored || stored.metadata.deletionTimestamp) {
+      // Garbage collection removes what it owned; only our metric series need forgetting.
+      metrics?.forgetDeployment(namespace, name);
+      return {};
+    }
+    const sdd = stored as Sdd;
+    const log = this.options.log.child({ sdd: key, generation: sdd.metadata.generation });
+    const now = this.options.clock.now();
+    const nowText = new Date(now).toISOString();
+
+    // 1–2. Observe and plan.
+    const deviceClasses = cache.deviceClasses.list();
+    const groups = groupEdgeNodes(sdd, deviceClasses, cache.nodes.list());
+    const populated = groups.classes.filter((g) => g.nodes.length > 0);
+    const populatedNames = new Set(populated.map((g) => g.deviceClass.metadata.name));
+    const verifierClass = deviceClasses.find((dc) => dc.metadata.name === sdd.spec.target.verifier.deviceClass);
+    const plan = this.options.plan({
+      deployment: sdd,
+      deviceClasses: [...(verifierClass ? [verifierClass] : []), ...populated.map((g) => g.deviceClass)],
+      draftProfiles: cache.draftProfiles.list(),
+      alignmentProfiles: cache.alignmentProfiles.list(),
+      current: currentSelections(sdd),
+      now,
+    });
+    const classPlans = plan.classes.filter((c) => populatedNames.has(c.name));
+
+    // 3. Serving workloads.
+    const context: BuildContext = { sdd, image: this.options.image, imagePullPolicy: this.options.imagePullPolicy };
+    const desired: KubeObject[] = [];
+    const buildErrors = new Map<string, string>();
+    if (verifierClass?.spec.role === 'Verifier') {
+      desired.push(
+        buildVerifierDeployment(context, verifierClass, this.options.verifier),
+        buildVerifierService(context),
+      );
+    }
+    const manageDrafters = sdd.spec.policy.mode !== 'Recommend';
+    if (manageDrafters) {
+      for (const classPlan of classPlans) {
+        if (!classPlan.selected) continue;
+        const deviceClass = populated.find((g) => g.deviceClass.metadata.name === classPlan.name)!.deviceClass;
+        try {
+          desired.push(
+            buildDrafterDaemonSet(context, deviceClass, classPlan.selected, this.options.drafter),
+            buildKConfigMap(context, classPlan.name, classPlan.selected.k),
+          );
+        } catch (err) {
+          buildErrors.set(classPlan.name, (err as Error).message);
+        }
+      }
+    }
+    let writes = 0;
+    for (const object of desired) {
+      if (isSubset(object, this.live(object))) continue;
+      await this.options.writer.apply(object);
+      writes += 1;
+    }
+    if (manageDrafters) writes += await this.deleteStaleDrafters(sdd, desired, populatedNames);
+
+    // 4. Profiling.
+    const profiling = this.decideProfiling(sdd, plan, groups, populatedNames);
+    writes += await this.actOnProfiling(sdd, profiling);
+
+    // 5. Status, written once and only when it changed.
+    const classOutcomes: ClassOutcomeView[] = classPlans.map((c) =>
+      buildErrors.has(c.name)
+        ? { name: c.name, outcome: 'Error', reason: 'InvalidWorkload', message: buildErrors.get(c.name)! }
+        : { name: c.name, outcome: c.outcome, reason: c.reason, message: c.message },
+    );
+    const verifierLive = this.options.cache.deployments.get(names.verifier(sdd.metadata.name), namespace);
+    const status = computeStatus({
+      sdd,
+      now: nowText,
+      mode: sdd.spec.policy.mode,
+      verifier: {
+        deviceClassFound: verifierClass?.spec.role === 'Verifier',
+        endpoint: verifierEndpoint(sdd),
+        desiredReplicas: sdd.spec.target.verifier.replicas,
+        readyReplicas: verifierLive ? (verifierLive.status?.readyReplicas ?? 0) : 0,
+      },
+      deviceClasses: classPlans.map((c) => this.classStatus(sdd, c, groups)),
+      classOutcomes,
+      planErrors: plan.issues.filter((i) => i.severity === 'Error').map((i) => i.message),
+      unclassifiedNodes: groups.unclassified,
+      profiling: {
+        mode: sdd.spec.profiling.mode,
+        completed: profiling.completed,
+        total: profiling.total,
+        running: profiling.running,
+        failed: profiling.failures.length,
+        failures: profiling.failures,
+        pending: profiling.pending,
+      },
+    });
+    if (!jsonEqual(status, sdd.status ?? {})) {
+      await this.options.writer.applyStatus({ ...sdd, status } as unknown as KubeObject);
+      writes += 1;
+      this.recordTransitions(sdd, classPlans, status.conditions ?? []);
+    }
+
+    metrics?.setSelections(
+      namespace,
+      name,
+      classPlans.flatMap((c) => (c.selected ? [{ deviceClass: c.name, k: c.selected.k, predicted: c.predicted }] : [])),
+    );
+    metrics?.setProfilingJobs(namespace, name, {
+      pending: profiling.pending,
+      running: profiling.running,
+      succeeded: profiling.completed,
+      failed: profiling.failures.length,
+    });
+    if (writes > 0) log.info('Reconciled SpecDecodeDeployment', { writes });
+    return requeueForCooldown(sdd, classPlans, now);
+  }
+
+  private live(object: KubeObject): unknown {
+    const { cache } = this.options;
+    const { name, namespace } = object.metadata;
+    switch (object.kind) {
+      case 'Deployment':
+        return cache.deployments.get(name, namespace);
+      case 'Service':
+        return cache.services.get(name, namespace);
+      case 'DaemonSet':
+        return cache.daemonSets.get(name, namespace);
+      case 'ConfigMap':
+        return cache.configMaps.get(name, namespace);
+      case 'Job':
+        return cache.jobs.get(name, namespace);
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Deletes drafters and K ConfigMaps this deployment owns for classes that no longer have edge nodes. A class
+   * that still has nodes but no selection (infeasible) keeps its drafter running as it was.
+   */
+  private async deleteStaleDrafters(
+    sdd: Sdd,
+    desired: readonly KubeObject[],
+    populatedNames: ReadonlySet<string>,
+  ): Promise<number> {
+    const wanted = new Set(desired.map((o) => `${o.kind}/${o.metadata.name}`));
+    const stale = [
+      ...this.options.cache.daemonSets.list(sdd.metadata.namespace),
+      ...this.options.cache.configMaps.list(sdd.metadata.namespace),
+    ].filter(
+      (o) =>
+        o.metadata.labels?.[LABELS.component] === 'drafter' &&
+        (o.metadata.ownerReferences ?? []).some((r) => r.uid === sdd.metadata.uid && r.controller) &&
+        !wanted.has(`${o.kind}/${o.metadata.name}`) &&
+        !populatedNames.has(o.metadata.labels?.[LABELS.deviceClass] ?? ''),
+    );
+    for (const object of stale) {
+      await this.options.writer.delete({
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        name: object.metadata.name,
+        namespace: object.metadata.namespace,
+      });
+    }
+    return stale.length;
+  }
+
+  private decideProfiling(
+    sdd: Sdd,
+    plan: DeploymentPlan,
+    groups: NodeGroups,
+    populatedNames: ReadonlySet<string>,
+  ): ProfilingDecision {
+    const { cache } = this.options;
+    const variants = sdd.spec.drafts.reduce((sum, d) => sum + new Set(d.quantizations).size, 0);
+    const readyNodes = new Map<string, { deviceClass: DeviceClass; nodes: readonly string[] }>(
+      groups.classes.map((g) => [g.deviceClass.metadata.name, { deviceClass: g.deviceClass, nodes: g.readyNodes }]),
+    );
+    return decideProfiling({
+      sdd,
+      missingDraftProfiles: plan.missingDraftProfiles.filter((m) => populatedNames.has(m.deviceClass)),
+      missingAlignmentProfiles: plan.missingAlignmentProfiles,
+      readyNodes,
+      totalProfiles: sdd.spec.profiling.mode === 'Never' ? 0 : variants * (populatedNames.size + 1),
+      storedProfile: (kind, name) =>
+        kind === 'DraftProfile' ? cache.draftProfiles.get(name) : cache.alignmentProfiles.get(name),
+      job: (name) => cache.jobs.get(name, this.options.operatorNamespace),
+    });
+  }
+
+  private async actOnProfiling(sdd: Sdd, decision: ProfilingDecision): Promise<number> {
+    const { writer, events } = this.options;
+    let writes = 0;
+    for (const profile of decision.createProfiles) {
+      await writer.apply(profile as unknown as KubeObject);
+      writes += 1;
+    }
+    for (const start of decision.startJobs) {
+      const job = buildProfilingJob(
+        {
+          profile: start.profile,
+          target: start.target,
+          node: start.node,
+          verifierEndpoint: verifierEndpoint(sdd),
+          namespace: this.options.operatorNamespace,
+          image: this.options.image,
+          imagePullPolicy: this.options.imagePullPolicy,
+        },
+        this.options.profilingJobs,
+      );
+      await writer.apply(job);
+      writes += 1;
+      events.record(
+        sdd as unknown as KubeObject,
+        'Normal',
+        'ProfilingStarted',
+        'Profile',
+        `Measuring ${start.profile.kind} ${start.profile.metadata.name} on node ${start.node.name}`,
+      );
+    }
+    for (const name of decision.deleteJobs) {
+      await writer.delete({ apiVersion: 'batch/v1', kind: 'Job', name, namespace: this.options.operatorNamespace });
+      writes += 1;
+    }
+    return writes;
+  }
+
+  private classStatus(sdd: Sdd, plan: ClassPlan, groups: NodeGroups): DeviceClassStatus {
+    const group = groups.classes.find((g) => g.deviceClass.metadata.name === plan.name);
+    const drafter = this.options.cache.daemonSets
+      .list(sdd.metadata.namespace)
+      .find(
+        (ds) =>
+          ds.metadata.labels?.[LABELS.component] === 'drafter' &&
+          ds.metadata.labels?.[LABELS.deviceClass] === plan.name &&
+          (ds.metadata.ownerReferences ?? []).some((r) => r.uid === sdd.metadata.uid),
+      );
+    const current = drafter?.status;
+    const upToDate = current && (current.observedGeneration ?? 0) >= (drafter.metadata.generation ?? 0);
+    const readyNodes = upToDate ? Math.min(current.numberReady ?? 0, current.updatedNumberScheduled ?? 0) : 0;
+    const previous = sdd.status?.deviceClasses?.find((c) => c.name === plan.name);
+    return canonicalClassStatus({
+      name: plan.name,
+      nodes: group?.nodes.length ?? 0,
+      readyNodes,
+      selected: plan.selected,
+      predicted: plan.predicted,
+      basis: plan.basis,
+      frontier: plan.frontier,
+      observed: previous?.observed,
+      lastChangeTime: plan.lastChangeTime,
+      reason: plan.reason,
+      message: plan.message,
+    });
+  }
+
+  private recordTransitions(
+    sdd: Sdd,
+    classPlans: readonly ClassPlan[],
+    conditions: readonly { type: string; status: string; reason: string; message: string }[],
+  ): void {
+    const regarding = sdd as unknown as KubeObject;
+    for (const plan of classPlans) {
+      if (!plan.changed || !plan.selected) continue;
+      const previous = sdd.status?.deviceClasses?.find((c) => c.name === plan.name)?.selected;
+      const { draft, quantization, k } = plan.selected;
+      this.options.events.record(
+        regarding,
+        'Normal',
+        previous ? 'ConfigurationSwitched' : 'ConfigurationSelected',
+        'Select',
+        `${plan.name}: ${draft} ${quantization} K=${k}. ${plan.message}`,
+      );
+    }
+    const before = (type: string) => sdd.status?.conditions?.find((c) => c.type === type);
+    for (const condition of conditions) {
+      const old = before(condition.type);
+      if (old?.status === condition.status && old.reason === condition.reason) continue;
+      if (condition.type === 'Infeasible' && condition.status === 'True') {
+        this.options.events.record(regarding, 'Warning', 'Infeasible', 'Select', condition.message);
+      }
+      if (condition.type === 'Profiled' && condition.reason === 'ProfilingFailed') {
+        this.options.events.record(regarding, 'Warning', 'ProfilingFailed', 'Profile', condition.message);
+      }
+      if (condition.type === 'Profiled' && condition.reason === 'ProfilesMeasured') {
+        this.options.events.record(regarding, 'Normal', 'ProfilingFinished', 'Profile', condition.message);
+      }
+    }
+  }
+}
+
+export function splitKey(key: string): [string, string] {
+  const slash = key.indexOf('/');
+  if (slash <= 0) throw new Error(`Key "${key}" is not namespace/name`);
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}
+
+function currentSelections(sdd: SpecDecodeDeployment): PlanRequest['current'] {
+  const current: NonNullable<PlanRequest['current']> = {};
+  for (const c of sdd.status?.deviceClasses ?? []) {
+    if (c.selected) {
+      (current as Record<string, unknown>)[c.name] = {
+        selected: c.selected,
+        ...(c.lastChangeTime ? { lastChangeTime: c.lastChangeTime } : {}),
+      };
+    }
+  }
+  return current;
+}
+
+/** The remaining cooldown of classes kept in cooldown, so the switch happens when it may. */
+function requeueForCooldown(sdd: SpecDecodeDeployment, classPlans: readonly ClassPlan[], now: number): ReconcileResult {
+  let earliest: number | undefined;
+  for (const plan of classPlans) {
+    if (plan.reason !== 'KeptInCooldown' || !plan.lastChangeTime) continue;
+    const until = Date.parse(plan.lastChangeTime) + sdd.spec.policy.cooldownSeconds * 1000;
+    if (until > now && (earliest === undefined || until < earliest)) earliest = until;
+  }
+  return earliest === undefined ? {} : { requeueAfterMs: earliest - now + 1000 };
+}
+
+/**
+ * Only the fields the CRD schema knows, so the stored status (pruned by the apiserver) can equal the computed
+ * one; an extra field here would be pruned on every write and make every pass write again.
+ */
+export function canonicalClassStatus(s: {
+  name: string;
+  nodes: number;
+  readyNodes: number;
+  selected?: Configuration;
+  predicted?: Figures;
+  basis?: InputBasis;
+  frontier?: readonly FrontierEntry[];
+  observed?: DeviceClassStatus['observed'];
+  lastChangeTime?: string;
+  reason?: string;
+  message?: string;
+}): DeviceClassStatus {
+  const figures = (f: Figures): Figures => ({
+    goodputTokensPerSecond: f.goodputTokensPerSecond,
+    usdPerMillionTokens: f.usdPerMillionTokens,
+    joulesPerToken: f.joulesPerToken,
+    acceptanceRate: f.acceptanceRate,
+    roundSeconds: f.roundSeconds,
+  });
+  return {
+    name: s.name,
+    nodes: s.nodes,
+    readyNodes: s.readyNodes,
+    ...(s.selected
+      ? { selected: { draft: s.selected.draft, quantization: s.selected.quantization, k: s.selected.k } }
+      : {}),
+    ...(s.predicted ? { predicted: figures(s.predicted) } : {}),
+    ...(s.basis
+      ? {
+          basis: {
+            draftSpeed: s.basis.draftSpeed,
+            acceptance: s.basis.acceptance,
+            power: s.basis.power,
+            network: s.basis.network,
+            verification: s.basis.verification,
+          },
+        }
+      : {}),
+    ...(s.frontier && s.frontier.length > 0
+      ? {
+          frontier: s.frontier.map((e) => ({
+            draft: e.draft,
+            quantization: e.quantization,
+            k: e.k,
+            goodputTokensPerSecond: e.goodputTokensPerSecond,
+            usdPerMillionTokens: e.usdPerMillionTokens,
+            joulesPerToken: e.joulesPerToken,
+          })),
+        }
+      : {}),
+    ...(s.observed ? { observed: s.observed } : {}),
+    ...(s.lastChangeTime ? { lastChangeTime: s.lastChangeTime } : {}),
+    ...(s.reason ? { reason: s.reason } : {}),
+    ...(s.message ? { message: s.message } : {}),
+  };
+}

@@ -1,0 +1,235 @@
+import type { SpecDecodeDeployment } from '../../../src/api/types.js';
+import { SpecDecodeReconciler } from '../../../src/controller/reconciler.js';
+import type { KubeObject } from '../../../src/controller/ports.js';
+import { silentLogger } from '../../../src/observability/log.js';
+import { OperatorMetrics } from '../../../src/observability/metrics.js';
+import { planDeployment } from '../../../src/planner/plan.js';
+import { ManualClock } from '../../../src/util/manual-clock.js';
+import { h100, orin, pi5, sdd } from '../planner/workloads-fixtures.js';
+import { FakeCluster, RecordingEvents } from './fake-cluster.js';
+
+const KEY = 'team-a/chat';
+const OPERATOR_NAMESPACE = 'configspec-system';
+
+function node(name: string, labels: Record<string, string>, ready = true) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels },
+    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  };
+}
+
+const EDGE = { 'node-role.kubernetes.io/edge': 'true' };
+
+function setup(configure: (s: SpecDecodeDeployment) => void = () => {}) {
+  const cluster = new FakeCluster();
+  for (const dc of [h100, pi5, orin]) cluster.seed(dc);
+  for (const n of ['pi-1', 'pi-2', 'pi-3']) cluster.seed(node(n, { ...EDGE, 'configspec.io/device-class': 'pi5' }));
+  for (const n of ['orin-1', 'orin-2'])
+    cluster.seed(node(n, { ...EDGE, 'configspec.io/device-class': 'jetson-orin-nano' }));
+  cluster.seed(node('rock-1', { ...EDGE, 'configspec.io/device-class': 'rock5' }));
+  cluster.seed(node('gpu-1', { 'nvidia.com/gpu.product': 'H100' }));
+  const deployment = sdd();
+  configure(deployment);
+  cluster.seed(deployment);
+  const events = new RecordingEvents();
+  const metrics = new OperatorMetrics({ processMetrics: false });
+  const clock = new ManualClock(Date.parse('2026-11-28T12:00:00Z'));
+  const reconciler = new SpecDecodeReconciler({
+    cache: cluster.cache(),
+    writer: cluster,
+    events,
+    plan: planDeployment,
+    clock,
+    log: silentLogger,
+    metrics,
+    image: 'ghcr.io/configspec/configspec:0.1.0',
+    operatorNamespace: OPERATOR_NAMESPACE,
+  });
+  const pass = async () => {
+    const mark = cluster.writes.length;
+    const result = await reconciler.reconcile(KEY);
+    return { writes: cluster.writesSince(mark), result };
+  };
+  const current = () => cluster.get<SpecDecodeDeployment>('SpecDecodeDeployment', 'chat', 'team-a')!;
+  const condition = (type: string) => current().status?.conditions?.find((c) => c.type === type);
+  /** What the Deployment and DaemonSet controllers would report once pods run. */
+  const workloadsBecomeReady = () => {
+    cluster.update(
+      'Deployment',
+      'chat-verifier',
+      'team-a',
+      (d) => (d.status = { readyReplicas: 2, observedGeneration: d.metadata.generation }),
+    );
+    for (const ds of cluster.list<KubeObject>('DaemonSet')) {
+      const count = ds.metadata.name.endsWith('pi5') ? 3 : 2;
+      cluster.update('DaemonSet', ds.metadata.name, 'team-a', (d) => {
+        d.status = {
+          observedGeneration: d.metadata.generation,
+          numberReady: count,
+          updatedNumberScheduled: count,
+          desiredNumberScheduled: count,
+        };
+      });
+    }
+  };
+  return { cluster, events, metrics, clock, pass, current, condition, workloadsBecomeReady };
+}
+
+const noProfiling = (s: SpecDecodeDeployment) => (s.spec.profiling.mode = 'Never');
+
+describe('SpecDecodeReconciler', () => {
+  it('creates the verifier on the GPU class, one drafter and K ConfigMap per edge class, and writes status once', async () => {
+    const t = setup(noProfiling);
+    const { writes } = await t.pass();
+    const applied = writes.filter((w) => w.verb === 'apply').map((w) => `${w.kind}/${w.name}`);
+    expect(applied).toEqual(
+      expect.arrayContaining([
+        'Deployment/chat-verifier',
+        'Service/chat-verifier',
+        'DaemonSet/chat-draft-pi5',
+        'ConfigMap/chat-k-pi5',
+        'DaemonSet/chat-draft-jetson-orin-nano',
+        'ConfigMap/chat-k-jetson-orin-nano',
+      ]),
+    );
+    expect(writes.filter((w) => w.verb === 'applyStatus')).toHaveLength(1);
+    const verifier = t.cluster.get<{ spec: { template: { spec: { nodeSelector: object } } } }>(
+      'Deployment',
+      'chat-verifier',
+      'team-a',
+    )!;
+    expect(verifier.spec.template.spec.nodeSelector).toEqual(h100.spec.nodeSelector);
+    const status = t.current().status!;
+    expect(status.deviceClasses?.map((c) => [c.name, c.nodes, c.selected !== undefined])).toEqual([
+      ['jetson-orin-nano', 2, true],
+      ['pi5', 3, true],
+    ]);
+    expect(status.unclassifiedNodes).toEqual({ count: 1, names: ['rock-1'] });
+    expect(t.condition('Ready')).toMatchObject({ status: 'False', reason: 'VerifierUnavailable' });
+    expect(t.events.events.filter((e) => e.reason === 'ConfigurationSelected')).toHaveLength(2);
+  });
+
+  it('becomes Ready once the workloads are ready, then writes nothing while nothing changes', async () => {
+    const t = setup(noProfiling);
+    await t.pass();
+    t.workloadsBecomeReady();
+    await t.pass();
+    expect(t.condition('Ready')).toMatchObject({ status: 'True', observedGeneration: 3 });
+    for (let i = 0; i < 3; i += 1) {
+      await t.clock.advance(60_000);
+      expect((await t.pass()).writes).toEqual([]);
+    }
+    const text = await t.metrics.registry.metrics();
+    expect(text).toMatch(/configspec_selected_k\{namespace="team-a",deployment="chat",device_class="pi5"\} \d/);
+  });
+
+  it('changing only K updates only the ConfigMap; changing the quantisation rolls the DaemonSet', async () => {
+    const t = setup((s) => {
+      noProfiling(s);
+      s.spec.policy.mode = 'Pinned';
+      s.spec.policy.pinned = { draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', k: 3 };
+    });
+    await t.pass();
+    t.workloadsBecomeReady();
+    await t.pass();
+    const before = t.cluster.get<KubeObject>('DaemonSet', 'chat-draft-pi5', 'team-a')!;
+    t.cluster.update('SpecDecodeDeployment', 'chat', 'team-a', (o) => {
+      (o as unknown as SpecDecodeDeployment).spec.policy.pinned!.k = 5;
+      o.metadata.generation = 4;
+    });
+    const { writes } = await t.pass();
+    expect(
+      writes
+        .filter((w) => w.verb === 'apply')
+        .map((w) => `${w.kind}/${w.name}`)
+        .sort(),
+    ).toEqual(['ConfigMap/chat-k-jetson-orin-nano', 'ConfigMap/chat-k-pi5']);
+    expect(t.cluster.get<{ data: object }>('ConfigMap', 'chat-k-pi5', 'team-a')!.data).toEqual({ k: '5' });
+    expect(t.cluster.get<KubeObject>('DaemonSet', 'chat-draft-pi5', 'team-a')!.metadata.resourceVersion).toBe(
+      before.metadata.resourceVersion,
+    );
+
+    t.cluster.update('SpecDecodeDeployment', 'chat', 'team-a', (o) => {
+      (o as unknown as SpecDecodeDeployment).spec.policy.pinned!.quantization = 'Q8_0';
+      o.metadata.generation = 5;
+    });
+    const rolled = await t.pass();
+    expect(rolled.writes.map((w) => `${w.verb} ${w.kind}/${w.name}`)).toContain('apply DaemonSet/chat-draft-pi5');
+    expect(t.cluster.get<KubeObject>('DaemonSet', 'chat-draft-pi5', 'team-a')!.metadata.generation).toBe(2);
+  });
+
+  it('in Recommend mode writes the selection to status and leaves drafter workloads alone', async () => {
+    const t = setup((s) => {
+      noProfiling(s);
+      s.spec.policy.mode = 'Recommend';
+    });
+    const { writes } = await t.pass();
+    expect(writes.some((w) => w.kind === 'DaemonSet' || w.kind === 'ConfigMap')).toBe(false);
+    expect(t.current().status?.deviceClasses?.every((c) => c.selected !== undefined)).toBe(true);
+    expect(t.condition('ConfigurationSelected')?.reason).toBe('Recommended');
+  });
+
+  it('removes the drafter of a class whose nodes are gone and keeps the others', async () => {
+    const t = setup(noProfiling);
+    await t.pass();
+    t.cluster.remove('Node', 'orin-1');
+    t.cluster.remove('Node', 'orin-2');
+    const { writes } = await t.pass();
+    expect(
+      writes
+        .filter((w) => w.verb === 'delete')
+        .map((w) => `${w.kind}/${w.name}`)
+        .sort(),
+    ).toEqual(['ConfigMap/chat-k-jetson-orin-nano', 'DaemonSet/chat-draft-jetson-orin-nano']);
+    expect(t.cluster.get('DaemonSet', 'chat-draft-pi5', 'team-a')).toBeDefined();
+  });
+
+  it('profiles missing measurements with at most maxConcurrentJobs Jobs on Ready nodes of the class', async () => {
+    const t = setup((s) => (s.spec.profiling.maxConcurrentJobs = 2));
+    const first = await t.pass();
+    const profiles = first.writes.filter((w) => w.kind === 'DraftProfile' || w.kind === 'AlignmentProfile');
+    expect(profiles.length).toBeGreaterThan(2);
+    expect(t.condition('Profiled')?.reason).toBe('Profiling');
+
+    const second = await t.pass();
+    const jobs = second.writes.filter((w) => w.kind === 'Job');
+    expect(jobs).toHaveLength(2);
+    expect(jobs.every((j) => j.namespace === OPERATOR_NAMESPACE)).toBe(true);
+    expect(t.events.events.filter((e) => e.reason === 'ProfilingStarted')).toHaveLength(2);
+    for (const job of t.cluster.list<{
+      metadata: { name: string };
+      spec: { template: { spec: { affinity: unknown } } };
+    }>('Job')) {
+      const values = JSON.stringify(job.spec.template.spec.affinity);
+      expect(values).toMatch(/pi-\d|orin-\d/);
+    }
+    expect((await t.pass()).writes.filter((w) => w.kind === 'Job')).toHaveLength(0);
+
+    const failedJob = t.cluster.list<KubeObject>('Job')[0]!;
+    t.cluster.update('Job', failedJob.metadata.name, OPERATOR_NAMESPACE, (j) => {
+      j.status = {
+        conditions: [
+          {
+            type: 'Failed',
+            status: 'True',
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+          },
+        ],
+      };
+    });
+    await t.pass();
+    expect(t.condition('Profiled')).toMatchObject({ status: 'False', reason: 'ProfilingFailed' });
+    expect(t.condition('Profiled')?.message).toContain('BackoffLimitExceeded');
+    expect(t.events.events.some((e) => e.type === 'Warning' && e.reason === 'ProfilingFailed')).toBe(true);
+    expect(t.current().status?.profiling?.failed).toBe(1);
+  });
+
+  it('does nothing for a deployment that is gone', async () => {
+    const t = setup(noProfiling);
+    t.cluster.remove('SpecDecodeDeployment', 'chat', 'team-a');
+    expect((await t.pass()).writes).toEqual([]);
+  });
+});
