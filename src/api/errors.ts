@@ -29,22 +29,22 @@ export function formatValidationError(error: ValidationError): string {
   return [...location, error.message].join(': ') + line;
 }
 
-/** Joins a dotted path and a property or index: ('spec', 'drafts') → spec.drafts; ('spec.drafts', 0) → spec.drafts[0]. */
+/**
+ * Joins a path and a property or index the way the apiserver prints field paths: ('spec', 'drafts') → spec.drafts;
+ * ('spec.drafts', 0) → spec.drafts[0]; a key that is not an identifier goes in brackets:
+ * spec.nodeSelector[configspec.io/device-class].
+ */
 export function childPath(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  const segment = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `[${JSON.stringify(key)}]`;
-  if (parent === '') return segment.startsWith('[') ? segment : key;
-  return segment.startsWith('[') ? `${parent}${segment}` : `${parent}.${segment}`;
+  if (typeof key === 'number' || !/^[A-Za-z_$][\w$]*$/.test(key)) return `${parent}[${key}]`;
+  return parent === '' ? key : `${parent}.${key}`;
 }
 
 /** Path segments as the YAML document addresses them: spec.drafts[1].model → ['spec', 'drafts', 1, 'model']. */
 export function pathSegments(path: string): (string | number)[] {
   const segments: (string | number)[] = [];
-  const pattern = /([A-Za-z_$][\w$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
-  for (const match of path.matchAll(pattern)) {
+  for (const match of path.matchAll(/([A-Za-z_$][\w$]*)|\[([^\]]*)\]/g)) {
     if (match[1] !== undefined) segments.push(match[1]);
-    else if (match[2] !== undefined) segments.push(Number(match[2]));
-    else if (match[3] !== undefined) segments.push(JSON.parse(match[3]) as string);
+    else if (match[2] !== undefined) segments.push(/^\d+$/.test(match[2]) ? Number(match[2]) : match[2]);
   }
   return segments;
 }

@@ -77,15 +77,16 @@ function edgeClassesExcludeVerifierClass(spec: Json): string | undefined {
   return list(classes).includes(verifierClass) ? `got ${quote(verifierClass)}` : undefined;
 }
 
-function pinnedDraft(spec: Json): Json {
+/** The candidates named like the pinned draft (more than one only when names repeat, itself an error). */
+function pinnedDrafts(spec: Json): Json[] {
   const name = field(spec, 'policy', 'pinned', 'draft');
-  return list(field(spec, 'drafts')).find((draft) => field(draft, 'model', 'name') === name);
+  return list(field(spec, 'drafts')).filter((draft) => field(draft, 'model', 'name') === name);
 }
 
 /** self: spec. The pinned draft is one of the candidates. */
 function pinnedDraftIsCandidate(spec: Json): string | undefined {
   if (!has(spec, 'policy', 'pinned')) return undefined;
-  if (pinnedDraft(spec) !== undefined) return undefined;
+  if (pinnedDrafts(spec).length > 0) return undefined;
   const names = list(field(spec, 'drafts')).map((draft) => field(draft, 'model', 'name'));
   return `got ${quote(field(spec, 'policy', 'pinned', 'draft'))}; candidates: ${names.map(quote).join(', ')}`;
 }
@@ -93,10 +94,10 @@ function pinnedDraftIsCandidate(spec: Json): string | undefined {
 /** self: spec. The pinned quantisation is one the pinned draft lists (checked only once the draft is found). */
 function pinnedQuantizationIsCandidate(spec: Json): string | undefined {
   if (!has(spec, 'policy', 'pinned')) return undefined;
-  const draft = pinnedDraft(spec);
-  if (draft === undefined) return undefined;
+  const drafts = pinnedDrafts(spec);
+  if (drafts.length === 0) return undefined;
   const quantization = field(spec, 'policy', 'pinned', 'quantization');
-  const offered = list(field(draft, 'quantizations'));
+  const offered = [...new Set(drafts.flatMap((draft) => list(field(draft, 'quantizations'))))];
   return offered.includes(quantization) ? undefined : `got ${quote(quantization)}; offered: ${offered.join(', ')}`;
 }
 

@@ -178,10 +178,10 @@ function describeAjvError(error: ErrorObject, root: unknown, schema: OpenApiSche
     case 'maxProperties':
       return at(`must have at most ${String(params.limit)} entries (got ${sizeOf(value)})`);
     case 'uniqueItems': {
-      const list = value as unknown[];
-      const second = Number(params.i);
-      const first = Number(params.j);
-      return at(`must not repeat items: [${first}] and [${second}] are both ${show(list[second])}`);
+      // Reported at the repeated item, as the apiserver does for list-type set.
+      const repeated = Math.max(Number(params.i), Number(params.j));
+      const first = Math.min(Number(params.i), Number(params.j));
+      return at(`duplicates [${first}] (${show((value as unknown[])[repeated])})`, childPath(path, repeated));
     }
     case 'pattern':
       return at(`must match ${String(params.pattern)} (got ${show(value)})`);
