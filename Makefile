@@ -34,12 +34,16 @@ lint: deps ## ESLint, Prettier and the TypeScript type check
 test-unit: deps ## Fast tests that need no cluster
 	$(JEST) --selectProjects unit
 
+.PHONY: test-dataplane
+test-dataplane: deps ## Data plane on real llama.cpp with generated models (drafter, verifier, profiler)
+	$(JEST) --selectProjects dataplane --runInBand
+
 .PHONY: test-integration
 test-integration: build ## Tests against a real local control plane (started if none runs)
 	$(JEST) --selectProjects integration --runInBand --passWithNoTests
 
 .PHONY: test
-test: lint test-unit test-integration ## Everything CI runs: lint, unit and integration tests
+test: lint test-unit test-dataplane test-integration ## Everything CI runs: lint, unit and integration tests
 
 .PHONY: demo
 demo: build ## The whole system on this machine (see README)

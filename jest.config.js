@@ -13,6 +13,8 @@ const esm = {
 export default {
   projects: [
     { ...esm, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // Real llama.cpp on generated models: slower than unit tests, no cluster needed.
+    { ...esm, displayName: 'dataplane', testMatch: ['<rootDir>/test/dataplane/**/*.test.ts'] },
     {
       ...esm,
       displayName: 'integration',

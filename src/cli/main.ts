@@ -1,6 +1,8 @@
 // Entry point of the single `configspec` program: the operator, the data-plane agent commands and the
 // offline CLI share one binary and one image. Each command lives in its own module under ./commands.
 import { Command } from 'commander';
+import { registerDraftCommand } from './commands/draft.js';
+import { registerVerifyCommand } from './commands/verify.js';
 import { registerGenModelsCommand } from './commands/gen-models.js';
 import { registerFleetCommand } from './commands/fleet.js';
 import { registerValidateCommand } from './commands/validate.js';
@@ -14,5 +16,7 @@ const program = new Command()
 registerFleetCommand(program);
 registerGenModelsCommand(program);
 registerValidateCommand(program);
+registerVerifyCommand(program);
+registerDraftCommand(program);
 
 await program.parseAsync(process.argv);

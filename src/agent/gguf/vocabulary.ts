@@ -11,7 +11,7 @@ export const SPACE = '\u2581';
 
 export const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, BYTE: 6 } as const;
 
-const WORDS = (
+export const WORDS = (
   'the of and to in is it that was for on are as with his they at be this from have or by one had not but ' +
   'what all were when we there can an your which their said if do will each about how up out them then she ' +
   'many some so these would other into has more her two like him see time could no make than first been its ' +
