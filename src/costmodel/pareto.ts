@@ -1,40 +1,56 @@
 // A short Pareto front over (goodput, 1/cost, 1/energy) for explanation in status and in the CLI.
 import type { Objective } from '../api/types.js';
 import type { EvaluatedGrid } from './grid.js';
-import { compareRows, nearlyEqual, objectiveOrder } from './ranking.js';
+import { compareRows, objectiveOrder } from './ranking.js';
 
 export const MAX_FRONTIER_ENTRIES = 5;
 
-/** True when a is at least as good as b on all three figures (equal counts: duplicates collapse). */
-function weaklyDominates(grid: EvaluatedGrid, a: number, b: number): boolean {
-  const ga = grid.goodput[a]!;
-  const gb = grid.goodput[b]!;
-  const ca = grid.usdPerMillionTokens[a]!;
-  const cb = grid.usdPerMillionTokens[b]!;
-  const ja = grid.joulesPerToken[a]!;
-  const jb = grid.joulesPerToken[b]!;
-  return (ga >= gb || nearlyEqual(ga, gb)) && (ca <= cb || nearlyEqual(ca, cb)) && (ja <= jb || nearlyEqual(ja, jb));
+/** Relative slack under which cost or energy figures count as equal (see ranking.ts). */
+const SLACK = 1e-9;
+
+/** Index of the first element of the ascending `values` that is greater than `limit`. */
+function upperBound(values: number[], limit: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (values[mid]! <= limit) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
-/** Every non-dominated feasible row; among identical points only the best-ranked one is kept. */
+/**
+ * Every non-dominated feasible row; among (nearly) identical points only one is kept.
+ * Sweep in falling goodput: a row is dominated iff an earlier kept row is no worse on cost and energy. The
+ * earlier rows' (cost, energy) minima form a staircase (cost rising, energy falling), so the check is a binary
+ * search: the staircase point with the largest cost not above the row's has the lowest energy among them.
+ */
 export function nonDominatedRows(grid: EvaluatedGrid, objective: Objective): number[] {
-  const order = objectiveOrder(objective);
+  const goodput = grid.goodput;
+  const cost = grid.usdPerMillionTokens;
+  const energy = grid.joulesPerToken;
   const feasible: number[] = [];
   for (let row = 0; row < grid.rows; row++) if (grid.violations[row] === 0) feasible.push(row);
-  // Sorted by goodput first, a row can only be dominated by a row before it; checking against the front so far
-  // suffices because domination is transitive (a dominated dominator's own dominator is on the front).
-  feasible.sort((a, b) => compareRows(grid, a, b, ['Goodput', 'CostEfficiency', 'EnergyEfficiency']));
+  feasible.sort((a, b) => goodput[b]! - goodput[a]! || cost[a]! - cost[b]! || energy[a]! - energy[b]! || a - b);
+  const stairCost: number[] = [];
+  const stairEnergy: number[] = [];
   const front: number[] = [];
   for (const row of feasible) {
-    let dominated = false;
-    for (const kept of front) {
-      if (weaklyDominates(grid, kept, row)) {
-        dominated = true;
-        break;
-      }
-    }
-    if (!dominated) front.push(row);
+    const c = cost[row]!;
+    const e = energy[row]!;
+    const at = upperBound(stairCost, c + SLACK * Math.abs(c)) - 1;
+    if (at >= 0 && stairEnergy[at]! <= e + SLACK * Math.abs(e)) continue;
+    front.push(row);
+    // Insert (c, e) and drop the staircase points it makes redundant (cost ≥ c and energy ≥ e).
+    let insertAt = upperBound(stairCost, c);
+    while (insertAt > 0 && stairCost[insertAt - 1] === c) insertAt--;
+    let removeEnd = insertAt;
+    while (removeEnd < stairCost.length && stairEnergy[removeEnd]! >= e) removeEnd++;
+    stairCost.splice(insertAt, removeEnd - insertAt, c);
+    stairEnergy.splice(insertAt, removeEnd - insertAt, e);
   }
+  const order = objectiveOrder(objective);
   return front.sort((a, b) => compareRows(grid, a, b, order));
 }
 

@@ -227,16 +227,15 @@ export function promptSetOf(profiling: ProfilingSpec): string {
   return profiling.prompts.key ? `${profiling.prompts.name}/${profiling.prompts.key}` : profiling.prompts.name;
 }
 
-function freshness(
-  measuredAt: string | undefined,
+function freshnessAt(
+  measuredAtMs: number | undefined,
   nowMs: number,
   profiling: ProfilingSpec,
 ): 'Fresh' | 'Stale' | 'Incomplete' {
-  const at = parseTimestamp(measuredAt);
-  if (at === undefined) return 'Incomplete';
+  if (measuredAtMs === undefined) return 'Incomplete';
   // With profiling off, whatever the user measured stays valid: nothing would ever refresh it.
   if (profiling.mode === 'Never') return 'Fresh';
-  return nowMs - at <= profiling.maxAgeSeconds * 1000 ? 'Fresh' : 'Stale';
+  return nowMs - measuredAtMs <= profiling.maxAgeSeconds * 1000 ? 'Fresh' : 'Stale';
 }
 
 const positive = (value: number | undefined): value is number =>
@@ -246,18 +245,21 @@ const nonNegative = (value: number | undefined): value is number =>
 const probability = (value: number | undefined): value is number =>
   value !== undefined && Number.isFinite(value) && value >= 0 && value <= 1;
 
-/** The freshest profile among those matching; its state says whether it may be used. */
-function newest<P extends { status?: { measuredAt?: string } }>(profiles: readonly P[]): P | undefined {
-  let best: P | undefined;
-  let bestAt = -Infinity;
-  for (const profile of profiles) {
-    const at = parseTimestamp(profile.status?.measuredAt) ?? -Infinity;
-    if (!best || at > bestAt) {
-      best = profile;
-      bestAt = at;
-    }
-  }
-  return best;
+interface Dated<P> {
+  profile: P;
+  measuredAtMs: number | undefined;
+}
+
+/** Keeps the most recently measured profile per key (undated ones only when nothing dated exists). */
+function keepNewest<P extends { status?: { measuredAt?: string } }>(
+  index: Map<string, Dated<P>>,
+  key: string,
+  profile: P,
+): void {
+  const measuredAtMs = parseTimestamp(profile.status?.measuredAt);
+  const existing = index.get(key);
+  if (!existing || (measuredAtMs ?? -Infinity) > (existing.measuredAtMs ?? -Infinity))
+    index.set(key, { profile, measuredAtMs });
 }
 
 export interface ProfileIndex {
@@ -279,39 +281,42 @@ export function indexProfiles(
   nowMs: number,
   profiling: ProfilingSpec,
 ): ProfileIndex {
-  const draftByKey = new Map<string, DraftProfile[]>();
-  for (const profile of draftProfiles) {
-    const key = `${profile.spec.deviceClass}\u0000${profile.spec.draft}\u0000${profile.spec.quantization}`;
-    draftByKey.set(key, [...(draftByKey.get(key) ?? []), profile]);
+  const draftByKey = new Map<string, Dated<DraftProfile>>();
+  for (const profile of draftProfiles)
+    keepNewest(
+      draftByKey,
+      `${profile.spec.deviceClass}\u0000${profile.spec.draft}\u0000${profile.spec.quantization}`,
+      profile,
+    );
+  const alignmentByKey = new Map<string, Dated<AlignmentProfile>>();
+  let verification: Dated<AlignmentProfile> | undefined;
+  for (const profile of alignmentProfiles) {
+    if (profile.spec.target !== target || profile.spec.promptSet !== promptSet) continue;
+    keepNewest(alignmentByKey, `${profile.spec.draft}\u0000${profile.spec.quantization}`, profile);
+    const measuredAtMs = parseTimestamp(profile.status?.measuredAt);
+    if (
+      positive(profile.status?.verifySecondsIntercept) &&
+      freshnessAt(measuredAtMs, nowMs, profiling) === 'Fresh' &&
+      (!verification || (measuredAtMs ?? -Infinity) > (verification.measuredAtMs ?? -Infinity))
+    )
+      verification = { profile, measuredAtMs };
   }
-  const alignmentByKey = new Map<string, AlignmentProfile[]>();
-  const forTarget = alignmentProfiles.filter((p) => p.spec.target === target && p.spec.promptSet === promptSet);
-  for (const profile of forTarget) {
-    const key = `${profile.spec.draft}\u0000${profile.spec.quantization}`;
-    alignmentByKey.set(key, [...(alignmentByKey.get(key) ?? []), profile]);
-  }
-  const verificationProfile = newest(
-    forTarget.filter(
-      (p) =>
-        positive(p.status?.verifySecondsIntercept) && freshness(p.status?.measuredAt, nowMs, profiling) === 'Fresh',
-    ),
-  );
   return {
     draft(deviceClass, draft, quantization) {
-      const profile = newest(draftByKey.get(`${deviceClass}\u0000${draft}\u0000${quantization}`) ?? []);
-      if (!profile) return { state: 'Missing' };
-      if (!positive(profile.status?.draftSecondsPerToken)) return { state: 'Incomplete', profile };
-      return { state: freshness(profile.status?.measuredAt, nowMs, profiling), profile };
+      const found = draftByKey.get(`${deviceClass}\u0000${draft}\u0000${quantization}`);
+      if (!found) return { state: 'Missing' };
+      if (!positive(found.profile.status?.draftSecondsPerToken)) return { state: 'Incomplete', profile: found.profile };
+      return { state: freshnessAt(found.measuredAtMs, nowMs, profiling), profile: found.profile };
     },
     alignment(draft, quantization) {
-      const profile = newest(alignmentByKey.get(`${draft}\u0000${quantization}`) ?? []);
-      if (!profile) return { state: 'Missing' };
-      const status = profile.status;
+      const found = alignmentByKey.get(`${draft}\u0000${quantization}`);
+      if (!found) return { state: 'Missing' };
+      const status = found.profile.status;
       const hasAcceptance = probability(status?.acceptanceRate) || (status?.perPosition?.length ?? 0) > 0;
-      if (!hasAcceptance) return { state: 'Incomplete', profile };
-      return { state: freshness(status?.measuredAt, nowMs, profiling), profile };
+      if (!hasAcceptance) return { state: 'Incomplete', profile: found.profile };
+      return { state: freshnessAt(found.measuredAtMs, nowMs, profiling), profile: found.profile };
     },
-    verification: () => verificationProfile,
+    verification: () => verification?.profile,
   };
 }
 
