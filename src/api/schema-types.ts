@@ -51,7 +51,14 @@ export interface CustomResourceDefinition {
   spec: {
     group: string;
     scope: 'Namespaced' | 'Cluster';
-    names: { kind: string; plural: string; singular?: string; shortNames?: string[]; listKind?: string };
+    names: {
+      kind: string;
+      plural: string;
+      singular?: string;
+      shortNames?: string[];
+      listKind?: string;
+      categories?: string[];
+    };
     versions: {
       name: string;
       served: boolean;
