@@ -6,6 +6,7 @@ import { registerVerifyCommand } from './commands/verify.js';
 import { registerGenModelsCommand } from './commands/gen-models.js';
 import { registerFleetCommand } from './commands/fleet.js';
 import { registerValidateCommand } from './commands/validate.js';
+import { registerOperatorCommand } from './commands/operator.js';
 
 const program = new Command()
   .name('configspec')
@@ -16,6 +17,7 @@ const program = new Command()
 registerFleetCommand(program);
 registerGenModelsCommand(program);
 registerValidateCommand(program);
+registerOperatorCommand(program);
 registerVerifyCommand(program);
 registerDraftCommand(program);
 

@@ -1,0 +1,213 @@
+import type { ClusterCache } from '../../../src/controller/cache.js';
+import { DeviceClassStatusReconciler } from '../../../src/controller/device-class-reconciler.js';
+import { controllingDeploymentKey, objectKey } from '../../../src/controller/enqueue.js';
+import { Manager, type InformerSet, type ManagedInformer } from '../../../src/controller/manager.js';
+import type { KubeObject } from '../../../src/controller/ports.js';
+import { silentLogger } from '../../../src/observability/log.js';
+import { OperatorMetrics } from '../../../src/observability/metrics.js';
+import { ManualClock, settle } from '../../../src/util/manual-clock.js';
+import { pi5 } from '../planner/workloads-fixtures.js';
+import { FakeCluster } from './fake-cluster.js';
+
+/** An informer over the fake cluster's cache whose events the test fires by hand. */
+class HandInformer implements ManagedInformer<KubeObject> {
+  handlers: {
+    onAdd?(o: KubeObject): void;
+    onUpdate?(o: KubeObject, p: KubeObject): void;
+    onDelete?(o: KubeObject): void;
+  }[] = [];
+  started = false;
+  synced = true;
+  on(h: HandInformer['handlers'][number]) {
+    this.handlers.push(h);
+  }
+  start() {
+    this.started = true;
+  }
+  async stop() {}
+  hasSynced() {
+    return this.synced;
+  }
+  add(o: KubeObject) {
+    this.handlers.forEach((h) => h.onAdd?.(o));
+  }
+  update(o: KubeObject, previous: KubeObject) {
+    this.handlers.forEach((h) => h.onUpdate?.(o, previous));
+  }
+}
+
+function setup() {
+  const cluster = new FakeCluster();
+  const base = cluster.cache();
+  const informers = Object.fromEntries(Object.keys(base).map((k) => [k, new HandInformer()])) as unknown as Record<
+    keyof ClusterCache,
+    HandInformer
+  >;
+  const cache = Object.fromEntries(
+    Object.entries(base).map(([k, reader]) => [
+      k,
+      { ...reader, hasSynced: () => (informers as Record<string, HandInformer>)[k]!.synced },
+    ]),
+  ) as unknown as ClusterCache;
+  const reconciled: string[] = [];
+  const classes: string[] = [];
+  const clock = new ManualClock();
+  const metrics = new OperatorMetrics({ processMetrics: false });
+  const manager = new Manager({
+    informers: informers as unknown as InformerSet,
+    cache,
+    deployments: { reconcile: async (key) => (reconciled.push(key), {}) },
+    deviceClasses: { reconcile: async (key) => (classes.push(key), {}) },
+    concurrency: 2,
+    clock,
+    log: silentLogger,
+    metrics,
+    resyncIntervalMs: 60_000,
+  });
+  return { cluster, informers, manager, reconciled, classes, clock, metrics };
+}
+
+const sddObject = (name: string): KubeObject => ({
+  apiVersion: 'configspec.io/v1alpha1',
+  kind: 'SpecDecodeDeployment',
+  metadata: { name, namespace: 'ns', uid: `uid-${name}` },
+});
+
+describe('Manager', () => {
+  it('waits for every cache, then reconciles each deployment and device class once', async () => {
+    const t = setup();
+    t.cluster.seed(sddObject('a'));
+    t.cluster.seed(pi5);
+    t.informers.nodes.synced = false;
+    t.manager.startInformers();
+    expect(t.informers.jobs.started).toBe(true);
+    const stop = new AbortController();
+    void t.manager.startWorkers(stop.signal);
+    await t.clock.advance(500);
+    expect(t.reconciled).toEqual([]);
+    t.informers.nodes.synced = true;
+    await t.clock.advance(100);
+    expect(t.reconciled).toEqual(['ns/a']);
+    expect(t.classes).toEqual(['pi5']);
+    await t.manager.stopWorkers(true);
+  });
+
+  it('maps owned objects to their controlling deployment and shared inputs to every deployment', async () => {
+    const t = setup();
+    t.cluster.seed(sddObject('a'));
+    t.cluster.seed(sddObject('b'));
+    const stop = new AbortController();
+    void t.manager.startWorkers(stop.signal);
+    await t.clock.advance(100);
+    t.reconciled.length = 0;
+    t.informers.daemonSets.add({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: {
+        name: 'a-draft-pi5',
+        namespace: 'ns',
+        ownerReferences: [
+          {
+            apiVersion: 'configspec.io/v1alpha1',
+            kind: 'SpecDecodeDeployment',
+            name: 'a',
+            uid: 'uid-a',
+            controller: true,
+          },
+        ],
+      },
+    });
+    await settle();
+    expect(t.reconciled).toEqual(['ns/a']);
+    t.informers.draftProfiles.add({
+      apiVersion: 'configspec.io/v1alpha1',
+      kind: 'DraftProfile',
+      metadata: { name: 'p' },
+    });
+    await settle();
+    expect(t.reconciled.slice(1).sort()).toEqual(['ns/a', 'ns/b']);
+    await t.manager.stopWorkers(true);
+  });
+
+  it('ignores Node heartbeats but reacts to label and readiness changes', async () => {
+    const t = setup();
+    t.cluster.seed(sddObject('a'));
+    void t.manager.startWorkers(new AbortController().signal);
+    await t.clock.advance(100);
+    t.reconciled.length = 0;
+    const node = (labels: Record<string, string>, ready: string, heartbeat: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n', labels, resourceVersion: heartbeat },
+      status: { conditions: [{ type: 'Ready', status: ready, lastHeartbeatTime: heartbeat }] },
+    });
+    t.informers.nodes.update(node({ a: '1' }, 'True', '2'), node({ a: '1' }, 'True', '1'));
+    await settle();
+    expect(t.reconciled).toEqual([]);
+    t.informers.nodes.update(node({ a: '1' }, 'False', '3'), node({ a: '1' }, 'True', '2'));
+    await settle();
+    expect(t.reconciled).toEqual(['ns/a']);
+    t.informers.nodes.update(node({ a: '2' }, 'False', '4'), node({ a: '1' }, 'False', '3'));
+    await settle();
+    expect(t.reconciled).toEqual(['ns/a', 'ns/a']);
+    await t.manager.stopWorkers(true);
+  });
+
+  it('queues everything again on each resync and counts reconciles by result', async () => {
+    const t = setup();
+    t.cluster.seed(sddObject('a'));
+    void t.manager.startWorkers(new AbortController().signal);
+    await t.clock.advance(100);
+    await t.clock.advance(120_000);
+    expect(t.reconciled).toEqual(['ns/a', 'ns/a', 'ns/a']);
+    const text = await t.metrics.registry.metrics();
+    expect(text).toContain('configspec_reconcile_total{controller="specdecodedeployment",result="success"} 3');
+    await t.manager.stopWorkers(true);
+  });
+});
+
+describe('enqueue keys', () => {
+  it('names objects namespace/name and finds the controlling deployment', () => {
+    expect(objectKey(sddObject('a'))).toBe('ns/a');
+    expect(controllingDeploymentKey({ metadata: { name: 'x', namespace: 'ns' } })).toBeUndefined();
+    expect(
+      controllingDeploymentKey({
+        metadata: {
+          name: 'x',
+          namespace: 'ns',
+          ownerReferences: [
+            {
+              apiVersion: 'configspec.io/v1alpha1',
+              kind: 'SpecDecodeDeployment',
+              name: 'a',
+              uid: 'u',
+              controller: false,
+            },
+          ],
+        },
+      }),
+    ).toBeUndefined();
+  });
+});
+
+describe('DeviceClassStatusReconciler', () => {
+  it('writes node counts once and not again while they hold', async () => {
+    const cluster = new FakeCluster();
+    cluster.seed(pi5);
+    const ready = (name: string, status: string) => ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels: { 'configspec.io/device-class': 'pi5' } },
+      status: { conditions: [{ type: 'Ready', status }] },
+    });
+    cluster.seed(ready('a', 'True'));
+    cluster.seed(ready('b', 'False'));
+    const reconciler = new DeviceClassStatusReconciler({ cache: cluster.cache(), writer: cluster });
+    await reconciler.reconcile('pi5');
+    expect(cluster.get<{ status: object }>('DeviceClass', 'pi5')!.status).toEqual({ nodes: 2, readyNodes: 1 });
+    const mark = cluster.writes.length;
+    await reconciler.reconcile('pi5');
+    await reconciler.reconcile('missing');
+    expect(cluster.writesSince(mark)).toEqual([]);
+  });
+});
