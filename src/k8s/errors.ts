@@ -63,8 +63,13 @@ export function toApiError(err: unknown): ApiError {
           : undefined;
     if (httpCode !== undefined) return apiErrorFromResponse(httpCode, record.body, message);
     if (record.name === 'TimeoutError' || record.name === 'AbortError') return new ApiError('Timeout', 0, message);
-    // Node's network errors carry string codes such as ECONNREFUSED or ECONNRESET.
+    // Node's network errors carry string codes such as ECONNREFUSED or ECONNRESET; fetch wraps them in `cause`.
     if (typeof record.code === 'string') return new ApiError('Unavailable', 0, `${record.code}: ${message}`);
+    const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+    if (cause && typeof cause === 'object') {
+      const code = typeof cause.code === 'string' ? `${cause.code}: ` : '';
+      return new ApiError('Unavailable', 0, `${message}: ${code}${String(cause.message ?? '')}`);
+    }
     return new ApiError('Unknown', 0, message);
   }
   return new ApiError('Unknown', 0, String(err));
