@@ -1,6 +1,7 @@
 // Entry point of the single `configspec` program: the operator, the data-plane agent commands and the
 // offline CLI share one binary and one image. Each command lives in its own module under ./commands.
 import { Command } from 'commander';
+import { registerProfileCommand } from './commands/profile.js';
 import { registerDraftCommand } from './commands/draft.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerGenModelsCommand } from './commands/gen-models.js';
@@ -20,5 +21,6 @@ registerValidateCommand(program);
 registerOperatorCommand(program);
 registerVerifyCommand(program);
 registerDraftCommand(program);
+registerProfileCommand(program);
 
 await program.parseAsync(process.argv);
