@@ -29,6 +29,8 @@ export interface ProfilingInput {
   job(name: string): (JobObject & WorkloadStatus) | undefined;
   /** Profiles this deployment needs in all (for the progress count). */
   totalProfiles: number;
+  /** Alignment profiling measures acceptance against the live verifier, so it waits until one is ready. */
+  verifierReady: boolean;
 }
 
 export interface JobToStart {
@@ -112,7 +114,8 @@ export function decideProfiling(input: ProfilingInput): ProfilingDecision {
   }
   let slots = Math.max(0, sdd.spec.profiling.maxConcurrentJobs - decision.running);
   for (const { target, profile, name } of queued) {
-    const node = slots > 0 ? pickNode(input, target, name) : undefined;
+    const waitsForVerifier = target.kind === 'AlignmentProfile' && !input.verifierReady;
+    const node = slots > 0 && !waitsForVerifier ? pickNode(input, target, name) : undefined;
     if (!node) {
       decision.pending += 1;
       continue;

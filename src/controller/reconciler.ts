@@ -127,7 +127,9 @@ export class SpecDecodeReconciler {
     if (manageDrafters) writes += await this.deleteStaleDrafters(sdd, desired, populatedNames);
 
     // 4. Profiling.
-    const profiling = this.decideProfiling(sdd, plan, groups, populatedNames);
+    const verifierLive = this.options.cache.deployments.get(names.verifier(sdd.metadata.name), namespace);
+    const verifierReadyReplicas = verifierLive?.status?.readyReplicas ?? 0;
+    const profiling = this.decideProfiling(sdd, plan, groups, populatedNames, verifierReadyReplicas > 0);
     writes += await this.actOnProfiling(sdd, profiling);
 
     // 5. Status, written once and only when it changed.
@@ -136,7 +138,6 @@ export class SpecDecodeReconciler {
         ? { name: c.name, outcome: 'Error', reason: 'InvalidWorkload', message: buildErrors.get(c.name)! }
         : { name: c.name, outcome: c.outcome, reason: c.reason, message: c.message },
     );
-    const verifierLive = this.options.cache.deployments.get(names.verifier(sdd.metadata.name), namespace);
     const status = computeStatus({
       sdd,
       now: nowText,
@@ -145,7 +146,7 @@ export class SpecDecodeReconciler {
         deviceClassFound: verifierClass?.spec.role === 'Verifier',
         endpoint: verifierEndpoint(sdd),
         desiredReplicas: sdd.spec.target.verifier.replicas,
-        readyReplicas: verifierLive ? (verifierLive.status?.readyReplicas ?? 0) : 0,
+        readyReplicas: verifierReadyReplicas,
       },
       deviceClasses: classPlans.map((c) => this.classStatus(sdd, c, groups)),
       classOutcomes,
@@ -237,6 +238,7 @@ export class SpecDecodeReconciler {
     plan: DeploymentPlan,
     groups: NodeGroups,
     populatedNames: ReadonlySet<string>,
+    verifierReady: boolean,
   ): ProfilingDecision {
     const { cache } = this.options;
     const variants = sdd.spec.drafts.reduce((sum, d) => sum + new Set(d.quantizations).size, 0);
@@ -248,6 +250,7 @@ export class SpecDecodeReconciler {
       missingDraftProfiles: plan.missingDraftProfiles.filter((m) => populatedNames.has(m.deviceClass)),
       missingAlignmentProfiles: plan.missingAlignmentProfiles,
       readyNodes,
+      verifierReady,
       totalProfiles: sdd.spec.profiling.mode === 'Never' ? 0 : variants * (populatedNames.size + 1),
       storedProfile: (kind, name) =>
         kind === 'DraftProfile' ? cache.draftProfiles.get(name) : cache.alignmentProfiles.get(name),
