@@ -31,20 +31,10 @@ export function formatValidationError(error: ValidationError): string {
 
 /**
  * Joins a path and a property or index the way the apiserver prints field paths: ('spec', 'drafts') → spec.drafts;
- * ('spec.drafts', 0) → spec.drafts[0]; a key that is not an identifier goes in brackets:
- * spec.nodeSelector[configspec.io/device-class].
+ * ('spec.drafts', 0) → spec.drafts[0]; map keys are joined with a dot too, whatever they contain
+ * (spec.nodeSelector.configspec.io/device-class), exactly as kubectl shows them.
  */
 export function childPath(parent: string, key: string | number): string {
-  if (typeof key === 'number' || !/^[A-Za-z_$][\w$]*$/.test(key)) return `${parent}[${key}]`;
+  if (typeof key === 'number') return `${parent}[${key}]`;
   return parent === '' ? key : `${parent}.${key}`;
-}
-
-/** Path segments as the YAML document addresses them: spec.drafts[1].model → ['spec', 'drafts', 1, 'model']. */
-export function pathSegments(path: string): (string | number)[] {
-  const segments: (string | number)[] = [];
-  for (const match of path.matchAll(/([A-Za-z_$][\w$]*)|\[([^\]]*)\]/g)) {
-    if (match[1] !== undefined) segments.push(match[1]);
-    else if (match[2] !== undefined) segments.push(/^\d+$/.test(match[2]) ? Number(match[2]) : match[2]);
-  }
-  return segments;
 }

@@ -2,8 +2,8 @@
 // file, the document index and a way back to line numbers, so every message can point at the right place.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { LineCounter, isNode, parseAllDocuments, type Document } from 'yaml';
-import { pathSegments, type ValidationError } from './errors.js';
+import { LineCounter, isMap, isNode, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
+import type { ValidationError } from './errors.js';
 import { isConfigSpecApiObject, validateAndDefault, type ValidateOptions } from './validate.js';
 import type { ConfigSpecObject } from './types.js';
 
@@ -117,14 +117,40 @@ export function loadText(file: string, text: string, result: LoadResult): void {
 }
 
 function lineOf(document: Document, lineCounter: LineCounter, path: string): number | undefined {
-  const segments = pathSegments(path);
-  for (let length = segments.length; length >= 0; length--) {
-    const node: unknown = document.getIn(segments.slice(0, length), true);
-    if (isNode(node) && node.range !== undefined && node.range !== null) {
-      return lineCounter.linePos(node.range[0]).line;
-    }
+  const node = locate(document.contents, path);
+  const offset = isNode(node) ? node.range?.[0] : undefined;
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+}
+
+/**
+ * The deepest YAML node along a field path. Map keys may themselves contain dots (label keys), so at each map
+ * the longest key that prefixes the rest of the path wins.
+ */
+function locate(node: unknown, path: string): unknown {
+  if (path === '') return node;
+  if (isSeq(node)) {
+    const match = /^\[(\d+)\]\.?/.exec(path);
+    const item = match === null ? undefined : node.items[Number(match[1])];
+    return item === undefined ? node : locate(item, path.slice(match![0].length));
   }
-  return undefined;
+  if (isMap(node)) {
+    let best: { key: string; value: unknown } | undefined;
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key === undefined || (best !== undefined && key.length <= best.key.length)) continue;
+      const rest = path.slice(key.length);
+      if (path.startsWith(key) && (rest === '' || rest.startsWith('.') || rest.startsWith('['))) {
+        best = { key, value: pair.value ?? pair.key };
+      }
+    }
+    if (best === undefined) return node;
+    const rest = path.slice(best.key.length).replace(/^\./, '');
+    // An unknown or missing child: point at the key itself rather than at the whole value.
+    return rest === ''
+      ? (node.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === best.key)?.key ?? best.value)
+      : locate(best.value, rest);
+  }
+  return node;
 }
 
 export interface ValidatedManifests {
@@ -157,6 +183,8 @@ export function loadAndValidateManifests(paths: readonly string[], options: Vali
         ...(line === undefined ? {} : { line }),
       };
     });
+    // In file order, as a reader goes through the document.
+    located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     validated.validationErrors.push(...located);
     if (located.length === 0 && object !== undefined) {
       validated.objects.push({ file: document.file, documentIndex: document.documentIndex, object });

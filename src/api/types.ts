@@ -204,6 +204,8 @@ export interface SpecDecodeDeploymentStatus {
   observedGeneration?: number;
   conditions?: Condition[];
   deviceClasses?: DeviceClassStatus[];
+  /** Number of entries in deviceClasses, for the Classes printer column (a column shows one value, not a list). */
+  deviceClassCount?: number;
   /** Edge nodes that match spec.edge but no DeviceClass (at most 20 names, plus the count). */
   unclassifiedNodes?: { count: number; names: string[] };
   verifier?: VerifierStatus;

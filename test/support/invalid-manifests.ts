@@ -393,7 +393,7 @@ const DEVICE_CLASS_CASES: InvalidManifestCase[] = [
   {
     name: 'node-selector-value-too-long',
     manifest: deviceClass((m) => (m.spec.nodeSelector['configspec.io/device-class'] = 'x'.repeat(64))),
-    path: 'spec.nodeSelector[configspec.io/device-class]',
+    path: 'spec.nodeSelector.configspec.io/device-class',
     message: 'must be at most 63 characters long',
     enforcedBy: 'schema',
   },

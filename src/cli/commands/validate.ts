@@ -4,6 +4,8 @@
 import type { Command } from 'commander';
 import { formatValidationError } from '../../api/errors.js';
 import { loadAndValidateManifests } from '../../api/manifests.js';
+import type { ValidateOptions } from '../../api/validate.js';
+import { BUILTIN_CATALOG } from '../../catalog/index.js';
 
 export const EXIT_VALID = 0;
 export const EXIT_INVALID = 1;
@@ -17,8 +19,14 @@ export interface ValidateReport {
   err: string[];
 }
 
-export function runValidate(paths: readonly string[]): ValidateReport {
-  const result = loadAndValidateManifests(paths);
+/** Models named without a source must be in the built-in catalog: the operator could not fetch them otherwise. */
+const BUILTIN_MODEL_NAMES: ReadonlySet<string> = new Set(BUILTIN_CATALOG.models.map((model) => model.name));
+
+export function runValidate(
+  paths: readonly string[],
+  options: ValidateOptions = { catalogModels: BUILTIN_MODEL_NAMES },
+): ValidateReport {
+  const result = loadAndValidateManifests(paths, options);
   const err = [...result.loadErrors, ...result.validationErrors].map(formatValidationError);
   const skipped = result.skipped.length === 0 ? '' : `; ${result.skipped.length} document(s) of other APIs skipped`;
   const invalid = new Set(result.validationErrors.map((error) => `${error.file}\u0000${error.documentIndex}`)).size;
@@ -35,7 +43,7 @@ export function registerValidateCommand(program: Command): void {
     .requiredOption('-f, --filename <paths...>', 'manifest files or folders (YAML, multi-document; JSON)')
     .addHelpText(
       'after',
-      '\nExit status: 0 when every object is valid, 1 when some object is invalid, 2 when a file cannot be read or parsed.',
+      '\nExit status: 0 when every object is valid, 1 when some object is invalid, 2 when a file cannot be read or parsed.\n',
     )
     .action((options: { filename: string[] }) => {
       const report = runValidate(options.filename);

@@ -88,4 +88,25 @@ describe('configspec validate', () => {
       `${file}:doc 2: DeviceClass/y: apiVersion: must be configspec.io/v1alpha1 (got "configspec.io/v1") (line 6)`,
     ]);
   });
+
+  it('checks model names against the built-in catalog, with a suggestion', () => {
+    const deployment = sample('specdecodedeployment-goodput.yaml');
+    deployment.spec.drafts[0].model.name = 'qwen2.5-0.5b-instruc';
+    const file = write('typo.yaml', stringify(deployment));
+    const report = runValidate([file]);
+    expect(report.exitCode).toBe(EXIT_INVALID);
+    expect(report.err).toEqual([
+      expect.stringContaining(
+        'spec.drafts[0].model.name: is not a catalog model (got "qwen2.5-0.5b-instruc"; did you mean "qwen2.5-0.5b-instruct"?)',
+      ),
+    ]);
+    // A model with its own source needs no catalog entry.
+    deployment.spec.drafts[0].model = {
+      name: 'qwen2.5-0.5b-instruc',
+      family: 'qwen2.5',
+      parametersBillions: 0.5,
+      source: { uri: 'hf://me/models/draft.gguf' },
+    };
+    expect(runValidate([write('sourced.yaml', stringify(deployment))]).exitCode).toBe(EXIT_VALID);
+  });
 });
