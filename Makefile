@@ -53,8 +53,12 @@ demo: build ## The whole system on this machine (see README)
 bench-planner: build ## Planner speed: configurations per second, time to plan a large deployment
 	node dist/bench/planner.js
 
+.PHONY: bench-dataplane
+bench-dataplane: build ## Data plane on loopback: measured vs predicted goodput, protocol overhead, speedup per K
+	node dist/bench/dataplane.js
+
 .PHONY: bench
-bench: bench-planner ## Every benchmark
+bench: bench-planner bench-dataplane ## Every benchmark
 
 .PHONY: clean
 clean: ## Remove build outputs (not the cluster binary cache)

@@ -30,6 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await client?.close();
   await drafter?.close();
   await verifier?.close();
 });

@@ -56,9 +56,10 @@ export async function startDrafter(options: DrafterRunOptions): Promise<RunningD
     k = watched;
   }
   metrics.k.set(k.current());
+  const verifier = new VerifierClient(options.verifierUrl, options.verifyTimeoutMs);
   const app = createDrafterApp({
     engine,
-    verifier: new VerifierClient(options.verifierUrl, options.verifyTimeoutMs),
+    verifier,
     k,
     metrics,
     modelName: options.modelName ?? basename(options.modelPath).replace(/\.gguf$/, ''),
@@ -74,6 +75,7 @@ export async function startDrafter(options: DrafterRunOptions): Promise<RunningD
     close: async () => {
       k.close();
       await closeServer(server);
+      await verifier.close();
       await engine.close();
     },
   };

@@ -41,6 +41,7 @@ export interface ProfileResult {
     draftSecondsByK: Record<string, number>;
     draftFit: LinearFit;
     verifySecondsByK: Record<string, number>;
+    verifierComputeSecondsByK: Record<string, number>;
     verifyFit: LinearFit;
     acceptanceRounds: number;
     reachedByPosition: number[];
@@ -133,11 +134,17 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
     const acceptance = acceptanceByPosition(acceptanceRounds);
 
     // --- verification time ---
+    // T_v(K) as the drafter experiences it: the verification round trip minus the network RTT, so request
+    // encoding and HTTP handling on both sides are part of the model's round time. The verifier's own compute
+    // time is kept in the details for comparison.
+    const rtt = median(rtts);
     const verifyPoints: Array<{ x: number; y: number }> = [];
     const verifySecondsByK: Record<string, number> = {};
+    const verifierComputeSecondsByK: Record<string, number> = {};
     for (const k of options.verifyKs) {
       progress(`verification time at K=${k}`);
       const times: number[] = [];
+      const compute: number[] = [];
       for (let i = 0; i < options.verifyPromptsPerK; i++) {
         const result = await generate(engine, verifier, () => k, {
           promptTokens: promptTokens[i % promptTokens.length] as number[],
@@ -146,12 +153,16 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
         });
         // Only full-K rounds after the first (which evaluates the whole prompt) show steady-state cost.
         for (const round of result.rounds.slice(1).filter((r) => r.k === k)) {
-          const seconds = (round.verifierQueueMs + round.verifierComputeMs) / 1000;
+          const seconds = Math.max(0, round.roundTripMs / 1000 - rtt);
           times.push(seconds);
+          compute.push((round.verifierQueueMs + round.verifierComputeMs) / 1000);
           verifyPoints.push({ x: k + 1, y: seconds });
         }
       }
-      if (times.length) verifySecondsByK[String(k)] = median(times);
+      if (times.length) {
+        verifySecondsByK[String(k)] = median(times);
+        verifierComputeSecondsByK[String(k)] = median(compute);
+      }
     }
     const verifyFit = fitLine(verifyPoints);
 
@@ -172,7 +183,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
         powerDraftingWatts,
         powerIdleWatts,
         powerSource,
-        rttSeconds: median(rtts),
+        rttSeconds: rtt,
         memoryBytes: statSync(options.draftModelPath).size,
         measuredAt,
         conditions: [
@@ -198,6 +209,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
         draftSecondsByK,
         draftFit,
         verifySecondsByK,
+        verifierComputeSecondsByK,
         verifyFit,
         acceptanceRounds: acceptanceRounds.length,
         reachedByPosition: acceptance.reached,
@@ -207,5 +219,6 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
     };
   } finally {
     await engine.close();
+    await verifier.close();
   }
 }

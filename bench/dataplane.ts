@@ -1,0 +1,190 @@
+// Data-plane benchmark: for K ∈ {0, 1, 2, 4, 8}, the measured goodput of drafter + verifier on loopback, the
+// goodput the cost model predicts from the profiler's own measurements, the protocol overhead per round (round
+// time outside model compute) and the speedup over K = 0. Prints a table; asserts nothing.
+//
+//   npm run build && node dist/bench/dataplane.js [--acceptance 0.8] [--prompts 16] [--tokens 64]
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { estimate, type CandidateInputs } from '../src/costmodel/index.js';
+import { DraftEngine } from '../src/agent/drafter/draft-engine.js';
+import { generate } from '../src/agent/drafter/speculative-loop.js';
+import { VerifierClient } from '../src/agent/drafter/verifier-client.js';
+import { buildTestModel, chainAcceptance, draftSpec, targetSpec } from '../src/agent/gguf/bigram-model.js';
+import { ensureTestModel } from '../src/agent/gguf/model-cache.js';
+import { runProfile } from '../src/agent/profiler/profile.js';
+import { builtinPrompts } from '../src/agent/prompts.js';
+
+const { values } = parseArgs({
+  options: {
+    acceptance: { type: 'string', default: '0.8' },
+    prompts: { type: 'string', default: '16' },
+    tokens: { type: 'string', default: '64' },
+    encoding: { type: 'string', default: 'F16' },
+  },
+});
+const acceptance = Number(values.acceptance);
+const promptCount = Number(values.prompts);
+const maxTokens = Number(values.tokens);
+const encoding = values.encoding === 'Q8_0' ? 'Q8_0' : 'F16';
+const K_VALUES = [0, 1, 2, 4, 8];
+const log = (message: string): void => void process.stderr.write(`bench: ${message}\n`);
+
+const target = targetSpec({ chainSeed: 5, encoding });
+const draft = draftSpec(target, acceptance, { encoding, seed: 17 });
+const intended = chainAcceptance(buildTestModel(target), buildTestModel(draft));
+const draftPath = ensureTestModel(draft);
+
+// The verifier runs as its own process (`configspec verify`), as it would on its own machine: its HTTP and JSON
+// work does not share the drafter's event loop.
+const port = await new Promise<number>((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const address = probe.address();
+    probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+  });
+});
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const child = spawn(
+  process.execPath,
+  [
+    cli,
+    'verify',
+    '--model',
+    ensureTestModel(target),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--threads',
+    '1',
+    '--sequences',
+    '1',
+  ],
+  { stdio: ['ignore', 'ignore', 'inherit'] },
+);
+const verifier = { url: `http://127.0.0.1:${port}` };
+for (let ready = false; !ready;) {
+  await new Promise((r) => setTimeout(r, 200));
+  ready = await fetch(`${verifier.url}/readyz`).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (child.exitCode !== null) throw new Error('the verifier process exited');
+}
+
+log('profiling (the cost model sees only these measurements)');
+const profile = await runProfile({
+  draftModelPath: draftPath,
+  verifierUrl: verifier.url,
+  prompts: builtinPrompts(32, 99),
+  draftKs: [1, 2, 4, 8],
+  repetitions: 12,
+  acceptanceK: 8,
+  maxTokens: 48,
+  verifyKs: K_VALUES,
+  verifyPromptsPerK: 4,
+  rttSamples: 50,
+  temperature: 0,
+  threads: 1,
+  idleWindowMs: 10,
+  estimatedWatts: { idle: 3, max: 8 },
+});
+const d = profile.draftProfile;
+const a = profile.alignmentProfile;
+const inputs: CandidateInputs = {
+  draft: 'bench-draft',
+  quantization: encoding,
+  draftInterceptSeconds: d.draftSecondsIntercept ?? 0,
+  draftSecondsPerToken: d.draftSecondsPerToken ?? 0,
+  acceptanceRate: a.acceptanceRate ?? 0,
+  perPositionAcceptance: a.perPosition,
+  verifyInterceptSeconds: a.verifySecondsIntercept ?? 0,
+  verifySecondsPerToken: a.verifySecondsPerToken ?? 0,
+  rttSeconds: d.rttSeconds ?? 0,
+  draftingWatts: d.powerDraftingWatts ?? 0,
+  waitingWatts: d.powerIdleWatts ?? 0,
+  verifierUsdPerSecond: 0,
+  usdPerProcessedToken: 0,
+  requiredMemoryBytes: 0,
+  availableMemoryBytes: 1,
+  basis: {
+    draftSpeed: 'Measured',
+    acceptance: 'Measured',
+    power: 'Prior',
+    network: 'Measured',
+    verification: 'Measured',
+  },
+};
+
+const engine = await DraftEngine.load({
+  modelPath: draftPath,
+  threads: 1,
+  sequences: 1,
+  contextSize: 2048,
+  maxWaiting: 1,
+});
+const client = new VerifierClient(verifier.url);
+const prompts = builtinPrompts(promptCount, 2024).map((p) => engine.tokenize(p));
+interface Row {
+  k: number;
+  measured: number;
+  predicted: number;
+  overheadMs: number;
+  rounds: number;
+  tokensPerRound: number;
+}
+// K values are interleaved prompt by prompt, so drift in machine load spreads over all of them alike.
+const totals = new Map(K_VALUES.map((k) => [k, { tokens: 0, wallMs: 0, rounds: 0, draftMs: 0, verifierMs: 0 }]));
+for (const [i, promptTokens] of prompts.entries()) {
+  if (i % 4 === 0) log(`measuring prompt ${i + 1}/${prompts.length}`);
+  for (const k of K_VALUES) {
+    const result = await generate(engine, client, () => k, { promptTokens, maxTokens, temperature: 0 });
+    const t = totals.get(k) as { tokens: number; wallMs: number; rounds: number; draftMs: number; verifierMs: number };
+    t.tokens += result.tokens.length;
+    t.wallMs += result.wallMs;
+    t.rounds += result.rounds.length;
+    for (const r of result.rounds) {
+      t.draftMs += r.draftMs;
+      t.verifierMs += r.verifierComputeMs + r.verifierQueueMs;
+    }
+  }
+}
+const rows: Row[] = K_VALUES.map((k) => {
+  const t = totals.get(k) as { tokens: number; wallMs: number; rounds: number; draftMs: number; verifierMs: number };
+  return {
+    k,
+    measured: t.tokens / (t.wallMs / 1000),
+    predicted: estimate(inputs, k, { accounting: 'Full', paperVerifySeconds: 0.5 }).goodputTokensPerSecond,
+    overheadMs: (t.wallMs - t.draftMs - t.verifierMs) / t.rounds,
+    rounds: t.rounds,
+    tokensPerRound: t.tokens / t.rounds,
+  };
+});
+await engine.close();
+await client.close();
+child.kill('SIGTERM');
+
+const base = rows[0]?.measured ?? 1;
+const pad = (s: string, n: number): string => s.padStart(n);
+const fmt = (n: number, digits = 1): string => n.toFixed(digits);
+const out: string[] = [];
+out.push(
+  `target ${encoding} 4×1024, draft ${encoding} 1×512, built acceptance ${fmt(intended, 3)}; ${promptCount} prompts × ${maxTokens} tokens, threads 1, loopback HTTP`,
+);
+out.push(
+  `profile: t_draft = ${fmt((d.draftSecondsIntercept ?? 0) * 1000, 3)} ms + ${fmt((d.draftSecondsPerToken ?? 0) * 1000, 3)} ms·K; ` +
+    `T_v = ${fmt((a.verifySecondsIntercept ?? 0) * 1000, 3)} ms + ${fmt((a.verifySecondsPerToken ?? 0) * 1000, 3)} ms·(K+1); ` +
+    `RTT ${fmt((d.rttSeconds ?? 0) * 1000, 3)} ms; α ${fmt(a.acceptanceRate ?? 0, 3)}; a_i ${(a.perPosition ?? []).map((x) => fmt(x, 2)).join(' ')}`,
+);
+out.push('');
+out.push(
+  `${pad('K', 2)} ${pad('measured tok/s', 15)} ${pad('predicted tok/s', 16)} ${pad('error', 7)} ${pad('overhead ms/round', 18)} ${pad('tok/round', 10)} ${pad('speedup', 8)}`,
+);
+for (const r of rows) {
+  out.push(
+    `${pad(String(r.k), 2)} ${pad(fmt(r.measured), 15)} ${pad(fmt(r.predicted), 16)} ${pad(`${fmt((100 * (r.predicted - r.measured)) / r.measured)}%`, 7)} ${pad(fmt(r.overheadMs, 3), 18)} ${pad(fmt(r.tokensPerRound, 2), 10)} ${pad(`${fmt(r.measured / base, 2)}×`, 8)}`,
+  );
+}
+process.stdout.write(`${out.join('\n')}\n`);
+process.exit(0);
