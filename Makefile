@@ -39,8 +39,28 @@ test-dataplane: deps ## Data plane on real llama.cpp with generated models (draf
 	$(JEST) --selectProjects dataplane --runInBand
 
 .PHONY: test-integration
-test-integration: build ## Tests against a real local control plane (started if none runs)
+test-integration: build testbin ## Tests against a real local control plane (started if none runs, stopped if started)
 	$(JEST) --selectProjects integration --runInBand --passWithNoTests
+
+.PHONY: testbin
+testbin: ## Build the missing control-plane binaries (kube-*, etcd, kwok, helm) into $(CONFIGSPEC_CACHE)
+	bash hack/testcluster/build.sh
+
+.PHONY: cluster-up
+cluster-up: build testbin ## Start the local control plane with the fleet of config/fleet/default.yaml
+	bash hack/cluster.sh up
+
+.PHONY: cluster-down
+cluster-down: ## Stop exactly the processes cluster-up started and remove its run directory
+	bash hack/cluster.sh down
+
+.PHONY: cluster-check
+cluster-check: build testbin ## Lifecycle check in its own run dir: up, up again, down, nothing left behind
+	bash hack/testcluster/lifecycle-check.sh
+
+.PHONY: cluster-status
+cluster-status: ## Say what of the local control plane runs
+	@bash hack/cluster.sh status || [ $$? -eq 3 ]  # 3: nothing runs, already said so
 
 .PHONY: test
 test: lint test-unit test-dataplane test-integration ## Everything CI runs: lint, unit and integration tests

@@ -45,9 +45,24 @@ export interface NodeManifest {
   status: {
     capacity: Record<string, string>;
     allocatable: Record<string, string>;
-    nodeInfo: { architecture: FleetArch; operatingSystem: 'linux' };
+    nodeInfo: typeof EMPTY_NODE_INFO & { architecture: FleetArch; operatingSystem: 'linux' };
   };
 }
+
+/**
+ * NodeSystemInfo's fields are all required by the API schema (kubectl validates them); kwok's node-initialize
+ * stage fills the empty ones (kubelet and runtime versions) and keeps what is set (architecture, OS).
+ */
+const EMPTY_NODE_INFO = {
+  machineID: '',
+  systemUUID: '',
+  bootID: '',
+  kernelVersion: '',
+  osImage: '',
+  containerRuntimeVersion: '',
+  kubeletVersion: '',
+  kubeProxyVersion: '',
+};
 
 /** Bad input, with the path of the offending field in the message. */
 export class FleetError extends Error {
@@ -210,7 +225,7 @@ function renderNode(nodeClass: NodeClass, name: string): NodeManifest {
     status: {
       capacity: resourceList(nodeClass.capacity, gpus),
       allocatable: resourceList(nodeClass.allocatable ?? nodeClass.capacity, gpus),
-      nodeInfo: { architecture: nodeClass.arch, operatingSystem: 'linux' },
+      nodeInfo: { ...EMPTY_NODE_INFO, architecture: nodeClass.arch, operatingSystem: 'linux' },
     },
   };
   if (gpus > 0) node.spec.taints = [{ key: GPU_RESOURCE, value: 'present', effect: 'NoSchedule' }];
