@@ -104,6 +104,11 @@ export interface ClusterWriter {
    * namespace and status are sent, so this never touches spec or metadata.
    */
   applyStatus<T extends KubeObject & { status?: unknown }>(object: T): Promise<T>;
+  /**
+   * Creates the object unless one of that name exists (then resolves to undefined and leaves it untouched).
+   * For objects whose spec is immutable or shared by several owners, such as profiling Jobs.
+   */
+  createIfAbsent<T extends KubeObject>(object: T): Promise<T | undefined>;
   /** Deletes with background propagation; an object already gone counts as success. */
   delete(ref: ObjectRef): Promise<void>;
 }

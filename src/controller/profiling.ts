@@ -13,7 +13,7 @@ import type {
   SpecDecodeDeployment,
 } from '../api/types.js';
 import type { MissingAlignmentProfile, MissingDraftProfile } from '../planner/plan.js';
-import { buildProfileObject, profileName, profilingJobName, type ProfilingTarget } from '../planner/profiling-jobs.js';
+import { buildProfileObject, profilingJobName, type ProfilingTarget } from '../planner/profiling-jobs.js';
 import { shortHash } from '../planner/naming.js';
 import type { JobObject } from '../planner/shapes.js';
 import type { WorkloadStatus } from './cache.js';
@@ -25,7 +25,8 @@ export interface ProfilingInput {
   missingAlignmentProfiles: readonly MissingAlignmentProfile[];
   /** Ready nodes per edge class name, with the class. */
   readyNodes: ReadonlyMap<string, { deviceClass: DeviceClass; nodes: readonly string[] }>;
-  storedProfile(kind: ProfilingTarget['kind'], name: string): DraftProfile | AlignmentProfile | undefined;
+  /** The stored profile measuring this target, whatever its name (users may create profiles by hand). */
+  storedProfile(target: ProfilingTarget): DraftProfile | AlignmentProfile | undefined;
   job(name: string): (JobObject & WorkloadStatus) | undefined;
   /** Profiles this deployment needs in all (for the progress count). */
   totalProfiles: number;
@@ -79,13 +80,13 @@ export function decideProfiling(input: ProfilingInput): ProfilingDecision {
   };
   const queued: { target: ProfilingTarget; profile: DraftProfile | AlignmentProfile; name: string }[] = [];
   for (const { target, state } of missing) {
-    const name = profileName(target);
-    const profile = input.storedProfile(target.kind, name);
+    const profile = input.storedProfile(target);
     if (!profile) {
       decision.createProfiles.push(buildProfileObject(target));
       decision.pending += 1;
       continue;
     }
+    const name = profile.metadata.name;
     const job = input.job(profilingJobName(name));
     if (!job) {
       queued.push({ target, profile, name });

@@ -60,7 +60,17 @@ export interface ReconcilerOptions {
 
 type Sdd = SpecDecodeDeployment & { metadata: { namespace: string; uid: string } };
 
+/** How long a write of ours explains a cache that does not show it yet. */
+const CACHE_LAG_GRACE_MS = 30_000;
+
 export class SpecDecodeReconciler {
+  /**
+   * Our last apply per object: what we sent and the resourceVersion the cache showed before it. Right after a
+   * write the informer may not have delivered it yet; without this, the next pass would see the old object
+   * and apply the same content again (harmless, but a write).
+   */
+  private readonly lastApplied = new Map<string, { desired: string; before: string | undefined; at: number }>();
+
   constructor(private readonly options: ReconcilerOptions) {}
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -120,8 +130,10 @@ export class SpecDecodeReconciler {
     }
     let writes = 0;
     for (const object of desired) {
-      if (isSubset(object, this.live(object))) continue;
+      if (!this.needsApply(object, now)) continue;
+      const before = (this.live(object) as KubeObject | undefined)?.metadata.resourceVersion;
       await this.options.writer.apply(object);
+      this.lastApplied.set(objectId(object), { desired: JSON.stringify(object), before, at: now });
       writes += 1;
     }
     if (manageDrafters) writes += await this.deleteStaleDrafters(sdd, desired, populatedNames);
@@ -181,6 +193,19 @@ export class SpecDecodeReconciler {
     });
     if (writes > 0) log.info('Reconciled SpecDecodeDeployment', { writes });
     return requeueForCooldown(sdd, classPlans, now);
+  }
+
+  private needsApply(object: KubeObject, now: number): boolean {
+    const live = this.live(object) as KubeObject | undefined;
+    if (isSubset(object, live)) return false;
+    const id = objectId(object);
+    const memo = this.lastApplied.get(id);
+    if (!memo || now - memo.at > CACHE_LAG_GRACE_MS) {
+      this.lastApplied.delete(id);
+      return true;
+    }
+    // Same content as our recent write, and the cache still shows what it showed before that write: it lags.
+    return !(memo.desired === JSON.stringify(object) && live?.metadata.resourceVersion === memo.before);
   }
 
   private live(object: KubeObject): unknown {
@@ -252,8 +277,25 @@ export class SpecDecodeReconciler {
       readyNodes,
       verifierReady,
       totalProfiles: sdd.spec.profiling.mode === 'Never' ? 0 : variants * (populatedNames.size + 1),
-      storedProfile: (kind, name) =>
-        kind === 'DraftProfile' ? cache.draftProfiles.get(name) : cache.alignmentProfiles.get(name),
+      storedProfile: (target) =>
+        target.kind === 'DraftProfile'
+          ? cache.draftProfiles
+              .list()
+              .find(
+                (p) =>
+                  p.spec.deviceClass === target.deviceClass &&
+                  p.spec.draft === target.draft.name &&
+                  p.spec.quantization === target.quantization,
+              )
+          : cache.alignmentProfiles
+              .list()
+              .find(
+                (p) =>
+                  p.spec.draft === target.draft.name &&
+                  p.spec.quantization === target.quantization &&
+                  p.spec.target === target.target.name &&
+                  p.spec.promptSet === target.promptSet,
+              ),
       job: (name) => cache.jobs.get(name, this.options.operatorNamespace),
     });
   }
@@ -261,8 +303,10 @@ export class SpecDecodeReconciler {
   private async actOnProfiling(sdd: Sdd, decision: ProfilingDecision): Promise<number> {
     const { writer, events } = this.options;
     let writes = 0;
+    // Profiles and their Jobs are shared by every deployment that needs them: the first to ask creates them, and
+    // nobody rewrites them (a Job's template is immutable, and another deployment may have made it).
     for (const profile of decision.createProfiles) {
-      await writer.apply(profile as unknown as KubeObject);
+      await writer.createIfAbsent(profile as unknown as KubeObject);
       writes += 1;
     }
     for (const start of decision.startJobs) {
@@ -278,8 +322,9 @@ export class SpecDecodeReconciler {
         },
         this.options.profilingJobs,
       );
-      await writer.apply(job);
+      const created = await writer.createIfAbsent(job);
       writes += 1;
+      if (!created) continue;
       events.record(
         sdd as unknown as KubeObject,
         'Normal',
@@ -357,6 +402,10 @@ export class SpecDecodeReconciler {
       }
     }
   }
+}
+
+function objectId(object: KubeObject): string {
+  return `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
 }
 
 export function splitKey(key: string): [string, string] {

@@ -49,6 +49,23 @@ export class ServerSideApplier implements ClusterWriter {
     });
   }
 
+  async createIfAbsent<T extends KubeObject>(object: T): Promise<T | undefined> {
+    const type = resourceTypeOf(object);
+    try {
+      return await this.rest.request<T>({
+        method: 'POST',
+        path: resourcePath(type, object.metadata.namespace),
+        query: { fieldManager: this.fieldManager },
+        body: object,
+        verb: 'create',
+        resource: type.plural,
+      });
+    } catch (err) {
+      if (isApiError(err, 'AlreadyExists')) return undefined;
+      throw err;
+    }
+  }
+
   async delete(ref: ObjectRef): Promise<void> {
     const type = resourceTypeOf(ref);
     try {

@@ -33,6 +33,24 @@ export function boundedName(parts: readonly string[], limit = MAX_LABEL_LENGTH):
   return `${head}-${suffix}`;
 }
 
+/**
+ * A DNS-1123 subdomain (object names of most kinds, cluster-scoped custom resources included) from dot-joined
+ * parts: lower case, [a-z0-9.-], at most 253 characters; altered or cut names get the hash suffix.
+ */
+export function subdomainName(parts: readonly string[], limit = 253): string {
+  const full = parts.join('.');
+  const name = full
+    .toLowerCase()
+    .replace(/_/g, '-')
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[.-]+|[.-]+$/g, '');
+  const valid = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(name) && !/\.\.|\.-|-\./.test(name);
+  if (valid && name.length <= limit && name === full.toLowerCase().replace(/_/g, '-')) return name;
+  const suffix = shortHash(full);
+  const head = name.slice(0, limit - suffix.length - 1).replace(/[.-]+$/, '');
+  return `${head}-${suffix}`;
+}
+
 /** A valid label value (≤ 63 characters, alphanumeric at both ends); long or odd values are hashed as above. */
 export function labelValue(value: string): string {
   if (value.length <= MAX_LABEL_LENGTH && /^([A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?)?$/.test(value)) return value;
@@ -43,8 +61,10 @@ export const names = {
   verifier: (sdd: string) => boundedName([sdd, 'verifier']),
   drafter: (sdd: string, deviceClass: string) => boundedName([sdd, 'draft', deviceClass]),
   kConfigMap: (sdd: string, deviceClass: string) => boundedName([sdd, 'k', deviceClass]),
+  /** As in the samples: raspberry-pi-5.qwen2.5-0.5b-instruct.q4-k-m */
   draftProfile: (deviceClass: string, draft: string, quantization: string) =>
-    boundedName([deviceClass, draft, quantization]),
+    subdomainName([deviceClass, draft, quantization]),
+  /** As in the samples: qwen2.5-0.5b-instruct.q4-k-m.qwen2.5-7b-instruct.builtin */
   alignmentProfile: (draft: string, quantization: string, target: string, promptSet: string) =>
-    boundedName([draft, quantization, target, promptSet]),
+    subdomainName([draft, quantization, target, promptSet]),
 };

@@ -14,7 +14,7 @@ import type {
 } from '../../../src/controller/ports.js';
 
 export interface Write {
-  verb: 'apply' | 'applyStatus' | 'delete';
+  verb: 'apply' | 'applyStatus' | 'create' | 'delete';
   kind: string;
   name: string;
   namespace?: string;
@@ -62,6 +62,11 @@ export class FakeCluster implements ClusterWriter {
     this.objects.set(keyOf(kind, namespace, name), copy);
   }
 
+  /** Puts back an earlier copy exactly (resourceVersion included), as a lagging informer cache would show it. */
+  restore(object: KubeObject): void {
+    this.objects.set(keyOf(object.kind, object.metadata.namespace, object.metadata.name), structuredClone(object));
+  }
+
   remove(kind: string, name: string, namespace?: string): void {
     this.objects.delete(keyOf(kind, namespace, name));
   }
@@ -89,6 +94,17 @@ export class FakeCluster implements ClusterWriter {
     next.metadata.resourceVersion = String(this.version++);
     this.objects.set(key, next);
     return next as T;
+  }
+
+  async createIfAbsent<T extends KubeObject>(object: T): Promise<T | undefined> {
+    this.writes.push({
+      verb: 'create',
+      kind: object.kind,
+      name: object.metadata.name,
+      namespace: object.metadata.namespace,
+    });
+    if (this.objects.has(keyOf(object.kind, object.metadata.namespace, object.metadata.name))) return undefined;
+    return this.seed(object);
   }
 
   async applyStatus<T extends KubeObject & { status?: unknown }>(object: T): Promise<T> {

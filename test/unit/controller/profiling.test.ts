@@ -33,8 +33,12 @@ function input(
       ['pi5', { deviceClass: pi5, nodes: ['pi-1', 'pi-2'] }],
       ['jetson-orin-nano', { deviceClass: orin, nodes: [] }],
     ]),
-    storedProfile: (kind, name) =>
-      stored.includes(name) ? ({ kind, metadata: { name, uid: 'u' } } as DraftProfile | AlignmentProfile) : undefined,
+    storedProfile: (target) => {
+      const name = profileName(target);
+      return stored.includes(name)
+        ? ({ kind: target.kind, metadata: { name, uid: 'u' } } as DraftProfile | AlignmentProfile)
+        : undefined;
+    },
     job: (name) =>
       name in jobs ? ({ metadata: { name }, status: jobs[name] } as unknown as JobObject & WorkloadStatus) : undefined,
     totalProfiles: 6,

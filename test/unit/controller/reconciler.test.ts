@@ -233,3 +233,26 @@ describe('SpecDecodeReconciler', () => {
     expect((await t.pass()).writes).toEqual([]);
   });
 });
+
+describe('SpecDecodeReconciler with a lagging cache', () => {
+  it('does not apply the same content again while the cache has not caught up with its write', async () => {
+    const t = setup(noProfiling);
+    await t.pass();
+    // The cache lags: it shows the DaemonSet as it was before our next write.
+    t.cluster.update('SpecDecodeDeployment', 'chat', 'team-a', (o) => {
+      (o as unknown as SpecDecodeDeployment).spec.policy.mode = 'Pinned';
+      (o as unknown as SpecDecodeDeployment).spec.policy.pinned = { draft: 'my-draft', quantization: 'Q4_K_M', k: 2 };
+      o.metadata.generation = 4;
+    });
+    const stale = structuredClone(t.cluster.get<KubeObject>('DaemonSet', 'chat-draft-pi5', 'team-a')!);
+    const first = await t.pass();
+    expect(first.writes.map((w) => `${w.verb} ${w.kind}/${w.name}`)).toContain('apply DaemonSet/chat-draft-pi5');
+    t.cluster.restore(stale);
+    const second = await t.pass();
+    expect(second.writes.map((w) => `${w.verb} ${w.kind}/${w.name}`)).not.toContain('apply DaemonSet/chat-draft-pi5');
+    // Past the grace period a difference is taken at face value again.
+    await t.clock.advance(31_000);
+    const third = await t.pass();
+    expect(third.writes.map((w) => `${w.verb} ${w.kind}/${w.name}`)).toContain('apply DaemonSet/chat-draft-pi5');
+  });
+});

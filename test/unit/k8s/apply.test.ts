@@ -99,3 +99,25 @@ describe('resourcePath', () => {
     expect(() => resourcePath(RESOURCES.pod, undefined, 'p')).toThrow('namespaced');
   });
 });
+
+describe('ServerSideApplier.createIfAbsent', () => {
+  it('posts to the collection and treats AlreadyExists as done', async () => {
+    const rest = new RecordingRest();
+    const applier = new ServerSideApplier(rest);
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'ops' }, spec: {} };
+    await expect(applier.createIfAbsent(job)).resolves.toEqual(job);
+    expect(rest.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/apis/batch/v1/namespaces/ops/jobs',
+      verb: 'create',
+    });
+    rest.respond = () => {
+      throw new ApiError('AlreadyExists', 409, 'exists');
+    };
+    await expect(applier.createIfAbsent(job)).resolves.toBeUndefined();
+    rest.respond = () => {
+      throw new ApiError('Invalid', 422, 'bad');
+    };
+    await expect(applier.createIfAbsent(job)).rejects.toThrow('bad');
+  });
+});

@@ -1,5 +1,5 @@
 import { LABELS, MANAGED_BY } from '../../../src/planner/metadata.js';
-import { boundedName, labelValue, shortHash } from '../../../src/planner/naming.js';
+import { boundedName, labelValue, shortHash, subdomainName } from '../../../src/planner/naming.js';
 import type { PodTemplate } from '../../../src/planner/shapes.js';
 import {
   buildDrafterDaemonSet,
@@ -43,6 +43,9 @@ describe('names', () => {
     expect(boundedName(['Chat.Prod'])).not.toBe(boundedName(['chat-prod']));
     expect(shortHash('abc')).toBe(shortHash('abc'));
     expect(labelValue('ok.value_1')).toBe('ok.value_1');
+    expect(subdomainName(['Pi5', 'model.v2', 'Q4_K_M'])).toBe('pi5.model.v2.q4-k-m');
+    expect(subdomainName(['a b', 'c'])).toMatch(/^a-b.c-[0-9a-f]{8}$/);
+    expect(subdomainName(['x'.repeat(300)]).length).toBeLessThanOrEqual(253);
     expect(labelValue('x'.repeat(80)).length).toBeLessThanOrEqual(63);
   });
 });
