@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { estimate, type CandidateInputs } from '../src/costmodel/index.js';
 import { DraftEngine } from '../src/agent/drafter/draft-engine.js';
@@ -129,32 +130,50 @@ const prompts = builtinPrompts(promptCount, 2024).map((p) => engine.tokenize(p))
 interface Row {
   k: number;
   measured: number;
+  /** Mean tokens per round over the median round time: goodput without the tail of preempted rounds. */
+  typical: number;
   predicted: number;
   overheadMs: number;
   rounds: number;
   tokensPerRound: number;
 }
 // K values are interleaved prompt by prompt, so drift in machine load spreads over all of them alike.
-const totals = new Map(K_VALUES.map((k) => [k, { tokens: 0, wallMs: 0, rounds: 0, draftMs: 0, verifierMs: 0 }]));
+const loadBefore = loadavg()[0] as number;
+interface Totals {
+  tokens: number;
+  wallMs: number;
+  rounds: number;
+  draftMs: number;
+  verifierMs: number;
+  roundMs: number[];
+}
+const totals = new Map<number, Totals>(
+  K_VALUES.map((k) => [k, { tokens: 0, wallMs: 0, rounds: 0, draftMs: 0, verifierMs: 0, roundMs: [] }]),
+);
 for (const [i, promptTokens] of prompts.entries()) {
   if (i % 4 === 0) log(`measuring prompt ${i + 1}/${prompts.length}`);
   for (const k of K_VALUES) {
     const result = await generate(engine, client, () => k, { promptTokens, maxTokens, temperature: 0 });
-    const t = totals.get(k) as { tokens: number; wallMs: number; rounds: number; draftMs: number; verifierMs: number };
+    const t = totals.get(k) as Totals;
     t.tokens += result.tokens.length;
     t.wallMs += result.wallMs;
     t.rounds += result.rounds.length;
     for (const r of result.rounds) {
       t.draftMs += r.draftMs;
       t.verifierMs += r.verifierComputeMs + r.verifierQueueMs;
+      t.roundMs.push(r.draftMs + r.roundTripMs);
     }
   }
 }
+const loadAfter = loadavg()[0] as number;
 const rows: Row[] = K_VALUES.map((k) => {
-  const t = totals.get(k) as { tokens: number; wallMs: number; rounds: number; draftMs: number; verifierMs: number };
+  const t = totals.get(k) as Totals;
+  const sorted = [...t.roundMs].sort((x, y) => x - y);
+  const medianRoundMs = sorted[Math.floor(sorted.length / 2)] as number;
   return {
     k,
     measured: t.tokens / (t.wallMs / 1000),
+    typical: t.tokens / t.rounds / (medianRoundMs / 1000),
     predicted: estimate(inputs, k, { accounting: 'Full', paperVerifySeconds: 0.5 }).goodputTokensPerSecond,
     overheadMs: (t.wallMs - t.draftMs - t.verifierMs) / t.rounds,
     rounds: t.rounds,
@@ -177,13 +196,15 @@ out.push(
     `T_v = ${fmt((a.verifySecondsIntercept ?? 0) * 1000, 3)} ms + ${fmt((a.verifySecondsPerToken ?? 0) * 1000, 3)} ms·(K+1); ` +
     `RTT ${fmt((d.rttSeconds ?? 0) * 1000, 3)} ms; α ${fmt(a.acceptanceRate ?? 0, 3)}; a_i ${(a.perPosition ?? []).map((x) => fmt(x, 2)).join(' ')}`,
 );
+out.push(`1-minute load average ${fmt(loadBefore, 2)} before, ${fmt(loadAfter, 2)} after (machine has 2 cores)`);
 out.push('');
 out.push(
-  `${pad('K', 2)} ${pad('measured tok/s', 15)} ${pad('predicted tok/s', 16)} ${pad('error', 7)} ${pad('overhead ms/round', 18)} ${pad('tok/round', 10)} ${pad('speedup', 8)}`,
+  `${pad('K', 2)} ${pad('measured tok/s', 15)} ${pad('typical tok/s', 14)} ${pad('predicted tok/s', 16)} ${pad('err vs meas.', 13)} ${pad('err vs typ.', 12)} ${pad('overhead ms/round', 18)} ${pad('tok/round', 10)} ${pad('speedup', 8)}`,
 );
+const pct = (p: number, m: number): string => `${fmt((100 * (p - m)) / m)}%`;
 for (const r of rows) {
   out.push(
-    `${pad(String(r.k), 2)} ${pad(fmt(r.measured), 15)} ${pad(fmt(r.predicted), 16)} ${pad(`${fmt((100 * (r.predicted - r.measured)) / r.measured)}%`, 7)} ${pad(fmt(r.overheadMs, 3), 18)} ${pad(fmt(r.tokensPerRound, 2), 10)} ${pad(`${fmt(r.measured / base, 2)}×`, 8)}`,
+    `${pad(String(r.k), 2)} ${pad(fmt(r.measured), 15)} ${pad(fmt(r.typical), 14)} ${pad(fmt(r.predicted), 16)} ${pad(pct(r.predicted, r.measured), 13)} ${pad(pct(r.predicted, r.typical), 12)} ${pad(fmt(r.overheadMs, 3), 18)} ${pad(fmt(r.tokensPerRound, 2), 10)} ${pad(`${fmt(r.measured / base, 2)}×`, 8)}`,
   );
 }
 process.stdout.write(`${out.join('\n')}\n`);

@@ -112,7 +112,8 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
     }
     const draftSecondsByK: Record<string, number> = {};
     for (const [k, times] of draftSamples) draftSecondsByK[String(k)] = median(times);
-    const draftFit = fitLine([...draftSamples].flatMap(([k, times]) => times.map((y) => ({ x: k, y }))));
+    // Fits go through per-K medians: on a shared machine a few preempted samples would otherwise pull the line.
+    const draftFit = fitLine([...draftSamples].map(([k, times]) => ({ x: k, y: median(times) })));
 
     // --- RTT ---
     progress(`RTT: ${options.rttSamples} round trips to /healthz`);
@@ -138,7 +139,6 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
     // encoding and HTTP handling on both sides are part of the model's round time. The verifier's own compute
     // time is kept in the details for comparison.
     const rtt = median(rtts);
-    const verifyPoints: Array<{ x: number; y: number }> = [];
     const verifySecondsByK: Record<string, number> = {};
     const verifierComputeSecondsByK: Record<string, number> = {};
     for (const k of options.verifyKs) {
@@ -156,7 +156,6 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
           const seconds = Math.max(0, round.roundTripMs / 1000 - rtt);
           times.push(seconds);
           compute.push((round.verifierQueueMs + round.verifierComputeMs) / 1000);
-          verifyPoints.push({ x: k + 1, y: seconds });
         }
       }
       if (times.length) {
@@ -164,7 +163,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
         verifierComputeSecondsByK[String(k)] = median(compute);
       }
     }
-    const verifyFit = fitLine(verifyPoints);
+    const verifyFit = fitLine(Object.entries(verifySecondsByK).map(([k, y]) => ({ x: Number(k) + 1, y })));
 
     const measuredAt = new Date().toISOString();
     const condition = (message: string) => ({
