@@ -5,6 +5,8 @@
 
 export function isSubset(desired: unknown, live: unknown): boolean {
   if (desired === live) return true;
+  // The apiserver omits empty lists and maps (omitempty): wanting none is satisfied by absence.
+  if (live === undefined && isEmpty(desired)) return true;
   if (Array.isArray(desired)) {
     return Array.isArray(live) && desired.length === live.length && desired.every((item, i) => isSubset(item, live[i]));
   }
@@ -20,6 +22,10 @@ export function isSubset(desired: unknown, live: unknown): boolean {
 /** Deep equality for JSON values, ignoring key order (status comparisons). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   return isSubset(a, b) && isSubset(b, a);
+}
+
+function isEmpty(value: unknown): boolean {
+  return (Array.isArray(value) && value.length === 0) || (isPlainObject(value) && Object.keys(value).length === 0);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -19,6 +19,11 @@ describe('isSubset', () => {
     expect(isSubset(desired, live)).toBe(true);
   });
 
+  it('accepts the apiserver omitting empty lists and maps', () => {
+    expect(isSubset({ spec: { tolerations: [], nodeSelector: {} } }, { spec: {} })).toBe(true);
+    expect(isSubset({ spec: { tolerations: [] } }, { spec: { tolerations: [{ key: 'a' }] } })).toBe(false);
+  });
+
   it('detects a changed value, a missing field and a different list', () => {
     expect(isSubset({ a: { b: 1 } }, { a: { b: 2 } })).toBe(false);
     expect(isSubset({ a: { b: 1 } }, { a: {} })).toBe(false);
