@@ -37,13 +37,17 @@ export interface LoadedCrd {
 export function findCrdDirectory(): string {
   const override = process.env.CONFIGSPEC_CRDS_DIR;
   if (override !== undefined && override !== '') return resolve(override);
-  let directory = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
+  foundDirectory ??= searchUpwards(dirname(fileURLToPath(import.meta.url)));
+  return foundDirectory;
+}
+
+let foundDirectory: string | undefined;
+
+function searchUpwards(start: string): string {
+  for (let directory = start; ; directory = dirname(directory)) {
     const candidate = join(directory, 'crds');
     if (existsSync(join(candidate, CRD_FILES.SpecDecodeDeployment))) return candidate;
-    const parent = dirname(directory);
-    if (parent === directory) throw new Error('cannot find the crds/ folder; set CONFIGSPEC_CRDS_DIR');
-    directory = parent;
+    if (dirname(directory) === directory) throw new Error('cannot find the crds/ folder; set CONFIGSPEC_CRDS_DIR');
   }
 }
 

@@ -1,6 +1,7 @@
 // The cross-field rules of the CRDs (their x-kubernetes-validations CEL expressions), re-implemented so that
 // files can be checked without a cluster. One entry per CEL rule, matched to it by schema location, message and
-// fieldPath; test/unit/api/rules-agreement.test.ts fails if the two lists differ.
+// fieldPath; test/unit/api/rules-agreement.test.ts fails if the two lists differ, and
+// test/unit/api/cel-agreement.test.ts runs the CEL expressions themselves to check both decide alike.
 import type { ConfigSpecKind } from './crds.js';
 
 /** What a rule sees: the JSON value at its schema location, unvalidated (fields may be missing or mistyped). */

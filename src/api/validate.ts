@@ -3,20 +3,23 @@
 // checks the apiserver makes on every object (metadata.name). Nothing here reads files or the network.
 import { crdSchema, isConfigSpecKind, type ConfigSpecKind } from './crds.js';
 import { defaultBySchema } from './defaults.js';
-import { childPath, type ValidationError } from './errors.js';
+import type { ValidationError } from './errors.js';
+import { valuesAt } from './locations.js';
 import { CROSS_FIELD_RULES, type CrossFieldRule } from './rules.js';
 import { checkSchema } from './schema-check.js';
 import { closestMatch } from './suggest.js';
+import { checkAgainstCatalog } from './catalog-checks.js';
 import { API_VERSION, GROUP, type ConfigSpecObject } from './types.js';
 
 export interface ValidateOptions {
   /** The previous version of the object: transition rules (immutable profile specs) are checked against it. */
   previous?: unknown;
   /**
-   * Names of the built-in catalog's models. When given, a model without a source must be one of them (the
-   * operator could not fetch it otherwise). The apiserver cannot check this; only local validation does.
+   * The built-in catalog's models, name → tokenizer family. When given, a model without a source must be one of
+   * them, and drafts must share the target's family even where the manifest leaves family out. The apiserver
+   * cannot check this (it does not know the catalog); only local validation does.
    */
-  catalogModels?: ReadonlySet<string>;
+  catalogModels?: ReadonlyMap<string, string>;
 }
 
 export interface ValidationResult {
@@ -64,7 +67,9 @@ export function validateAndDefault(object: unknown, options: ValidateOptions = {
       defaulted,
       options.previous === undefined ? undefined : applyDefaults(options.previous),
     ),
-    ...(options.catalogModels === undefined ? [] : checkCatalogModels(kind, defaulted, options.catalogModels)),
+    ...(options.catalogModels === undefined || kind !== 'SpecDecodeDeployment'
+      ? []
+      : checkAgainstCatalog(defaulted, options.catalogModels)),
   ];
   return {
     object: defaulted as unknown as ConfigSpecObject,
@@ -118,28 +123,8 @@ function withoutMetadataExtras(object: JsonObject): JsonObject {
   return { ...object, metadata: {} };
 }
 
-/** Every value at a rule location such as spec.drafts[*].model, with its concrete path (spec.drafts[2].model). */
-function valuesAt(root: unknown, location: string): { path: string; value: unknown }[] {
-  let found: { path: string; value: unknown }[] = [{ path: '', value: root }];
-  for (const segment of location.split('.')) {
-    const isList = segment.endsWith('[*]');
-    const key = isList ? segment.slice(0, -3) : segment;
-    const next: { path: string; value: unknown }[] = [];
-    for (const { path, value } of found) {
-      if (!isObject(value) || value[key] === undefined) continue;
-      const child = value[key];
-      const childAt = childPath(path, key);
-      if (!isList) next.push({ path: childAt, value: child });
-      else if (Array.isArray(child))
-        child.forEach((item, index) => next.push({ path: childPath(childAt, index), value: item }));
-    }
-    found = next;
-  }
-  return found;
-}
-
+/** The previous object's value at the same concrete path, for transition rules. */
 function valueAtPath(root: unknown, path: string, location: string): unknown {
-  // The previous object's value at the same concrete path (lists are not involved in transition rules here).
   return valuesAt(root, location).find((entry) => entry.path === path)?.value;
 }
 
@@ -158,23 +143,4 @@ export function checkCrossFieldRules(kind: ConfigSpecKind, object: unknown, prev
 function ruleError(rule: CrossFieldRule, path: string, detail: string): ValidationError {
   const fieldPath = rule.fieldPath === undefined ? path : path + rule.fieldPath;
   return { path: fieldPath, message: detail === '' ? rule.message : `${rule.message} (${detail})` };
-}
-
-/** Local-only: a model without a source must come from the catalog. */
-function checkCatalogModels(kind: ConfigSpecKind, object: unknown, catalog: ReadonlySet<string>): ValidationError[] {
-  if (kind !== 'SpecDecodeDeployment') return [];
-  const errors: ValidationError[] = [];
-  for (const location of ['spec.target.model', 'spec.drafts[*].model']) {
-    for (const { path, value } of valuesAt(object, location)) {
-      if (!isObject(value) || value.source !== undefined || typeof value.name !== 'string') continue;
-      if (catalog.has(value.name)) continue;
-      const suggestion = closestMatch(value.name, catalog);
-      const hint = suggestion === undefined ? '' : `; did you mean "${suggestion}"?`;
-      errors.push({
-        path: `${path}.name`,
-        message: `is not a catalog model (got ${JSON.stringify(value.name)}${hint}); a model outside the catalog needs source, family and parametersBillions`,
-      });
-    }
-  }
-  return errors;
 }

@@ -19,12 +19,14 @@ export interface ValidateReport {
   err: string[];
 }
 
-/** Models named without a source must be in the built-in catalog: the operator could not fetch them otherwise. */
-const BUILTIN_MODEL_NAMES: ReadonlySet<string> = new Set(BUILTIN_CATALOG.models.map((model) => model.name));
+/** The built-in catalog's models (name → tokenizer family), for the checks only local validation can make. */
+const BUILTIN_MODELS: ReadonlyMap<string, string> = new Map(
+  BUILTIN_CATALOG.models.map((model) => [model.name, model.family]),
+);
 
 export function runValidate(
   paths: readonly string[],
-  options: ValidateOptions = { catalogModels: BUILTIN_MODEL_NAMES },
+  options: ValidateOptions = { catalogModels: BUILTIN_MODELS },
 ): ValidateReport {
   const result = loadAndValidateManifests(paths, options);
   const err = [...result.loadErrors, ...result.validationErrors].map(formatValidationError);

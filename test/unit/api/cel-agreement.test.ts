@@ -7,6 +7,7 @@ import { CONFIGSPEC_KINDS, loadCrds } from '../../../src/api/crds.js';
 import { CROSS_FIELD_RULES } from '../../../src/api/rules.js';
 import { checkSchema } from '../../../src/api/schema-check.js';
 import type { OpenApiSchema } from '../../../src/api/schema-types.js';
+import { valuesAt } from '../../../src/api/locations.js';
 import { applyDefaults } from '../../../src/api/validate.js';
 import { INVALID_MANIFESTS, sample, type Manifest } from '../../support/invalid-manifests.js';
 import { celSites, type CelSite } from './cel-sites.js';
@@ -29,23 +30,6 @@ function toCel(value: unknown, schema: OpenApiSchema | undefined): CelInput {
   }
   if (typeof value === 'number' && schema?.type === 'integer') return BigInt(value);
   return value as CelInput;
-}
-
-/** Values at a rule location (spec.drafts[*].model), with their concrete paths. */
-function nodesAt(root: unknown, at: string): { path: string; value: unknown }[] {
-  let found = [{ path: '', value: root }];
-  for (const segment of at.split('.')) {
-    const isList = segment.endsWith('[*]');
-    const key = isList ? segment.slice(0, -3) : segment;
-    found = found.flatMap(({ path, value }) => {
-      const child = (value as Record<string, unknown> | undefined)?.[key];
-      if (child === undefined) return [];
-      const childPath = path === '' ? key : `${path}.${key}`;
-      if (!isList) return [{ path: childPath, value: child }];
-      return Array.isArray(child) ? child.map((item, index) => ({ path: `${childPath}[${index}]`, value: item })) : [];
-    });
-  }
-  return found;
 }
 
 function celHolds(site: CelSite, self: unknown, oldSelf?: unknown): boolean {
@@ -76,8 +60,8 @@ function disagreements(manifest: Manifest, previous?: Manifest): string[] {
   for (const site of sites.filter((candidate) => candidate.kind === object.kind)) {
     const transition = site.rule.rule.includes('oldSelf');
     if (transition && before === undefined) continue;
-    for (const { path, value } of nodesAt(object, site.at)) {
-      const old = transition ? nodesAt(before, site.at).find((node) => node.path === path)?.value : undefined;
+    for (const { path, value } of valuesAt(object, site.at)) {
+      const old = transition ? valuesAt(before, site.at).find((node) => node.path === path)?.value : undefined;
       if (transition && old === undefined) continue;
       const cel = celHolds(site, value, old);
       const typescript = twin(site).check(value, old) === undefined;
@@ -120,7 +104,7 @@ describe('CEL and the TypeScript rules agree', () => {
       const object = applyDefaults(c.manifest);
       const rejected = sites
         .filter((site) => site.kind === object.kind && (site.rule.message ?? '').startsWith(c.message))
-        .some((site) => nodesAt(object, site.at).some(({ value }) => !celHolds(site, value)));
+        .some((site) => valuesAt(object, site.at).some(({ value }) => !celHolds(site, value)));
       expect({ name: c.name, rejectedByCel: rejected }).toEqual({ name: c.name, rejectedByCel: true });
     }
   });

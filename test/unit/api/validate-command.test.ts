@@ -109,4 +109,16 @@ describe('configspec validate', () => {
     };
     expect(runValidate([write('sourced.yaml', stringify(deployment))]).exitCode).toBe(EXIT_VALID);
   });
+
+  it('uses the catalog to catch a draft of another tokenizer family when the manifest omits families', () => {
+    const deployment = sample('specdecodedeployment-goodput.yaml');
+    deployment.spec.drafts[1].model.name = 'llama-3.2-1b-instruct';
+    const report = runValidate([write('mixed-families.yaml', stringify(deployment))]);
+    expect(report.exitCode).toBe(EXIT_INVALID);
+    expect(report.err).toEqual([
+      expect.stringContaining(
+        'spec.drafts[1].model: has tokenizer family "llama3", the target "qwen2.5-7b-instruct" has "qwen2.5" (per the catalog)',
+      ),
+    ]);
+  });
 });
