@@ -2,7 +2,6 @@
 // (draft, target, prompt set): t_draft(K) at several K with a least-squares fit, power while drafting and idle
 // (sensor, else the DeviceClass's watts marked Estimated), RTT to the verifier, acceptance overall and per
 // position, and verification time T_v(K) = a + b·(K+1) from the verifier's own timings.
-import { statSync } from 'node:fs';
 import type { AlignmentProfileStatus, DraftProfileStatus, PowerSource } from '../../api/types.js';
 import { DraftEngine } from '../drafter/draft-engine.js';
 import { generate, type RoundRecord } from '../drafter/speculative-loop.js';
@@ -131,20 +130,22 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
         seed: i,
       });
       acceptanceRounds.push(...result.rounds);
+      // RTT samples spread over the whole run see the same machine and network state as the rounds do.
+      rtts.push((await verifier.health()) / 1000);
     }
     const acceptance = acceptanceByPosition(acceptanceRounds);
 
     // --- verification time ---
-    // T_v(K) as the drafter experiences it: the verification round trip minus the network RTT, so request
-    // encoding and HTTP handling on both sides are part of the model's round time. The verifier's own compute
-    // time is kept in the details for comparison.
-    const rtt = median(rtts);
+    // T_v(K) = the verifier's own time (queue + compute, from its answers) plus whatever the verification round
+    // trip costs beyond a bare RTT (request encoding, HTTP handling of a larger body), so that RTT + T_v is the
+    // round trip the drafter actually waits for. The excess is taken on medians and never below zero.
     const verifySecondsByK: Record<string, number> = {};
     const verifierComputeSecondsByK: Record<string, number> = {};
+    const samplesByK: Array<{ k: number; server: number[]; beyondServer: number[] }> = [];
     for (const k of options.verifyKs) {
       progress(`verification time at K=${k}`);
-      const times: number[] = [];
-      const compute: number[] = [];
+      const server: number[] = [];
+      const beyondServer: number[] = [];
       for (let i = 0; i < options.verifyPromptsPerK; i++) {
         const result = await generate(engine, verifier, () => k, {
           promptTokens: promptTokens[i % promptTokens.length] as number[],
@@ -153,15 +154,18 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
         });
         // Only full-K rounds after the first (which evaluates the whole prompt) show steady-state cost.
         for (const round of result.rounds.slice(1).filter((r) => r.k === k)) {
-          const seconds = Math.max(0, round.roundTripMs / 1000 - rtt);
-          times.push(seconds);
-          compute.push((round.verifierQueueMs + round.verifierComputeMs) / 1000);
+          const serverSeconds = (round.verifierQueueMs + round.verifierComputeMs) / 1000;
+          server.push(serverSeconds);
+          beyondServer.push(round.roundTripMs / 1000 - serverSeconds);
         }
+        rtts.push((await verifier.health()) / 1000);
       }
-      if (times.length) {
-        verifySecondsByK[String(k)] = median(times);
-        verifierComputeSecondsByK[String(k)] = median(compute);
-      }
+      if (server.length) samplesByK.push({ k, server, beyondServer });
+    }
+    const rtt = median(rtts);
+    for (const { k, server, beyondServer } of samplesByK) {
+      verifierComputeSecondsByK[String(k)] = median(server);
+      verifySecondsByK[String(k)] = median(server) + Math.max(0, median(beyondServer) - rtt);
     }
     const verifyFit = fitLine(Object.entries(verifySecondsByK).map(([k, y]) => ({ x: Number(k) + 1, y })));
 
@@ -177,13 +181,14 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
     return {
       draftProfile: {
         draftSecondsIntercept: Math.max(0, draftFit.intercept),
-        draftSecondsPerToken: draftFit.slope,
+        draftSecondsPerToken: Math.max(0, draftFit.slope),
         samples: draftSamplesCount,
         powerDraftingWatts,
         powerIdleWatts,
         powerSource,
         rttSeconds: rtt,
-        memoryBytes: statSync(options.draftModelPath).size,
+        // Peak resident memory of this process: the runtime plus the loaded draft model and its context.
+        memoryBytes: process.resourceUsage().maxRSS * 1024,
         measuredAt,
         conditions: [
           condition(
@@ -196,7 +201,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
         perPosition: acceptance.perPosition,
         samples: acceptance.reached.reduce((s, v) => s + v, 0),
         verifySecondsIntercept: Math.max(0, verifyFit.intercept),
-        verifySecondsPerToken: verifyFit.slope,
+        verifySecondsPerToken: Math.max(0, verifyFit.slope),
         measuredAt,
         conditions: [
           condition(
