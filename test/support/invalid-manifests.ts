@@ -484,3 +484,136 @@ export const INVALID_MANIFESTS: readonly InvalidManifestCase[] = [
   ...DEVICE_CLASS_CASES,
   ...PROFILE_CASES,
 ];
+
+// --- Status ---------------------------------------------------------------------------------------------------
+// The apiserver ignores status on create and update; these are rejected when written through the /status
+// subresource (what the operator and the profiler do). Each is a valid object with one bad status field.
+
+const readyCondition = {
+  type: 'Ready',
+  status: 'True',
+  lastTransitionTime: '2026-01-01T00:00:00Z',
+  reason: 'Ready',
+  message: 'serving',
+};
+
+const withStatus = (file: string, status: Manifest): Manifest => mutate(file, (m) => (m.status = status));
+
+export const INVALID_STATUSES: readonly InvalidManifestCase[] = [
+  {
+    name: 'status-condition-type-repeated',
+    manifest: withStatus('specdecodedeployment-goodput.yaml', {
+      conditions: [readyCondition, { ...readyCondition, status: 'False' }],
+    }),
+    path: 'status.conditions[1]',
+    message: 'duplicates entry [0] (same type "Ready")',
+    enforcedBy: 'schema',
+  },
+  {
+    name: 'status-condition-reason-not-camel-case',
+    manifest: withStatus('specdecodedeployment-goodput.yaml', {
+      conditions: [{ ...readyCondition, reason: 'all good' }],
+    }),
+    path: 'status.conditions[0].reason',
+    message: 'must match',
+    enforcedBy: 'schema',
+  },
+  {
+    name: 'status-condition-without-time',
+    manifest: withStatus('deviceclass-raspberry-pi-5.yaml', {
+      nodes: 1,
+      readyNodes: 1,
+      conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: '' }],
+    }),
+    path: 'status.conditions[0].lastTransitionTime',
+    message: 'is required',
+    enforcedBy: 'schema',
+  },
+  {
+    name: 'status-condition-time-not-rfc3339',
+    manifest: withStatus('specdecodedeployment-goodput.yaml', {
+      conditions: [{ ...readyCondition, lastTransitionTime: 'yesterday' }],
+    }),
+    path: 'status.conditions[0].lastTransitionTime',
+    message: 'must be an RFC 3339 date-time',
+    enforcedBy: 'schema',
+  },
+  {
+    name: 'status-frontier-too-long',
+    manifest: withStatus('specdecodedeployment-goodput.yaml', {
+      deviceClasses: [
+        {
+          name: 'raspberry-pi-5',
+          nodes: 1,
+          readyNodes: 1,
+          frontier: Array.from({ length: 6 }, (_, k) => ({
+            draft: 'qwen2.5-0.5b-instruct',
+            quantization: 'Q4_K_M',
+            k,
+            goodputTokensPerSecond: 10,
+            usdPerMillionTokens: 1,
+            joulesPerToken: 1,
+          })),
+        },
+      ],
+    }),
+    path: 'status.deviceClasses[0].frontier',
+    message: 'must have at most 5 items',
+    enforcedBy: 'schema',
+  },
+  {
+    name: 'status-basis-unknown',
+    manifest: withStatus('specdecodedeployment-goodput.yaml', {
+      deviceClasses: [
+        {
+          name: 'raspberry-pi-5',
+          nodes: 1,
+          readyNodes: 1,
+          basis: {
+            draftSpeed: 'Guessed',
+            acceptance: 'Prior',
+            power: 'Prior',
+            network: 'Prior',
+            verification: 'Prior',
+          },
+        },
+      ],
+    }),
+    path: 'status.deviceClasses[0].basis.draftSpeed',
+    message: 'must be one of Measured, Prior',
+    enforcedBy: 'schema',
+  },
+  {
+    name: 'status-device-class-repeated',
+    manifest: withStatus('specdecodedeployment-goodput.yaml', {
+      deviceClasses: [
+        { name: 'raspberry-pi-5', nodes: 1, readyNodes: 1 },
+        { name: 'raspberry-pi-5', nodes: 2, readyNodes: 0 },
+      ],
+    }),
+    path: 'status.deviceClasses[1]',
+    message: 'duplicates entry [0] (same name "raspberry-pi-5")',
+    enforcedBy: 'schema',
+  },
+  {
+    name: 'status-acceptance-above-one',
+    manifest: withStatus('alignmentprofile.yaml', { acceptanceRate: 1.2 }),
+    path: 'status.acceptanceRate',
+    message: 'must be ≤ 1',
+    enforcedBy: 'schema',
+  },
+  {
+    name: 'status-per-position-negative',
+    manifest: withStatus('alignmentprofile.yaml', { perPosition: [0.9, -0.1] }),
+    path: 'status.perPosition[1]',
+    message: 'must be ≥ 0',
+    enforcedBy: 'schema',
+  },
+  {
+    name: 'status-power-source-unknown',
+    manifest: withStatus('draftprofile.yaml', { powerSource: 'Guessed' }),
+    path: 'status.powerSource',
+    message: 'must be one of Sensor, Estimated',
+    enforcedBy: 'schema',
+  },
+];
