@@ -230,3 +230,48 @@ describe('verifier protocol errors', () => {
     expect(metrics).toMatch(/configspec_verifier_reused_prefix_tokens_total [1-9]/);
   });
 });
+
+describe('verifier concurrency', () => {
+  const verify = (url: string, sessionId: string, context: number[], draft: number[]) =>
+    fetch(`${url}/v1/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId, context, draft }),
+    }).then(async (res) => ({
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      body: await res.json(),
+    }));
+
+  it('answers concurrent sessions (batched on its sequences) exactly as it answers them one by one', async () => {
+    const contexts = Array.from({ length: 6 }, (_, i) => [1, 300 + i, 310 + i]);
+    const drafts = contexts.map((_, i) => [260 + i, 270 + i]);
+    const alone = [];
+    for (const [i, context] of contexts.entries())
+      alone.push(await verify(verifier.url, `alone-${i}`, context, drafts[i]!));
+    const together = await Promise.all(contexts.map((c, i) => verify(verifier.url, `together-${i}`, c, drafts[i]!)));
+    expect(together.map((r) => r.status)).toEqual(contexts.map(() => 200));
+    expect(together.map((r) => [r.body.accepted, r.body.next])).toEqual(
+      alone.map((r) => [r.body.accepted, r.body.next]),
+    );
+  });
+
+  it('sheds load with 503 Overloaded and Retry-After once its wait queue is full', async () => {
+    const small = await startVerifier(
+      { modelPath: targetPath(), threads: 1, sequences: 1, maxWaiting: 1 },
+      { defaultMetrics: false },
+    );
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => verify(small.url, `load-${i}`, [1, 300, 301, 302], [303, 304, 305, 306])),
+      );
+      const overloaded = answers.filter((a) => a.status === 503);
+      expect(overloaded.length).toBeGreaterThan(0);
+      expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(2);
+      expect(overloaded[0]?.body.error.code).toBe('Overloaded');
+      expect(overloaded[0]?.retryAfter).toBe('1');
+    } finally {
+      await small.close();
+    }
+  });
+});
