@@ -2,8 +2,14 @@
 // per condition (Cluster API style). Conditions follow apimachinery: lastTransitionTime changes only when the
 // status flips, every condition carries observedGeneration, reasons are CamelCase constants, and messages
 // hold counts but no timestamps, so an unchanged world yields an identical status (and no write).
+import {
+  ConditionReason as Reason,
+  ConditionType,
+  setCondition,
+  type ConditionTypeName,
+  type ConditionUpdate,
+} from '../api/conditions.js';
 import type {
-  Condition,
   DeviceClassStatus,
   PolicyMode,
   ProfilingMode,
@@ -12,49 +18,22 @@ import type {
   SpecDecodeDeploymentStatus,
 } from '../api/types.js';
 
+/** The order conditions appear in status: the summary first. */
 export const CONDITION_TYPES = [
-  'Ready',
-  'VerifierAvailable',
-  'Profiled',
-  'ConfigurationSelected',
-  'DraftsAvailable',
-  'Infeasible',
+  ConditionType.Ready,
+  ConditionType.VerifierAvailable,
+  ConditionType.Profiled,
+  ConditionType.ConfigurationSelected,
+  ConditionType.DraftsAvailable,
+  ConditionType.Infeasible,
 ] as const;
-export type ConditionType = (typeof CONDITION_TYPES)[number];
+export type { ConditionTypeName as ConditionType } from '../api/conditions.js';
 
-export interface ConditionInput {
-  type: ConditionType;
-  status: Condition['status'];
-  reason: string;
-  message: string;
+export interface ConditionInput extends ConditionUpdate {
+  type: ConditionTypeName;
 }
 
 const MAX_UNCLASSIFIED_NAMES = 20;
-
-/** Sets one condition with apimachinery semantics; returns a new list in CONDITION_TYPES order. */
-export function setCondition(
-  conditions: readonly Condition[] | undefined,
-  input: ConditionInput,
-  generation: number | undefined,
-  now: string,
-): Condition[] {
-  const previous = conditions?.find((c) => c.type === input.type);
-  const next: Condition = {
-    type: input.type,
-    status: input.status,
-    ...(generation === undefined ? {} : { observedGeneration: generation }),
-    lastTransitionTime: previous && previous.status === input.status ? previous.lastTransitionTime : now,
-    reason: input.reason,
-    message: input.message,
-  };
-  const others = (conditions ?? []).filter((c) => c.type !== input.type);
-  return [...others, next].sort((a, b) => order(a.type) - order(b.type) || a.type.localeCompare(b.type));
-}
-
-function order(type: string): number {
-  const index = (CONDITION_TYPES as readonly string[]).indexOf(type);
-  return index === -1 ? CONDITION_TYPES.length : index;
-}
 
 export interface ClassOutcomeView {
   name: string;
@@ -88,16 +67,20 @@ export interface StatusObservation {
 export function computeStatus(observed: StatusObservation): SpecDecodeDeploymentStatus {
   const { sdd, now } = observed;
   const generation = sdd.metadata.generation;
-  let conditions = sdd.status?.conditions;
-  const set = (input: ConditionInput) => (conditions = setCondition(conditions, input, generation, now));
-
   const verifier = verifierCondition(observed);
   const profiled = profiledCondition(observed);
   const selected = selectedCondition(observed);
   const infeasible = infeasibleCondition(observed);
   const drafts = draftsCondition(observed);
-  for (const condition of [verifier, profiled, selected, drafts, infeasible]) set(condition);
-  set(readyCondition(observed.mode, [verifier, selected, drafts], infeasible));
+  const ready = readyCondition(observed.mode, [verifier, selected, drafts], infeasible);
+  // Ours in a fixed order, summary first; conditions of other types (another writer's) follow unchanged.
+  const previous = sdd.status?.conditions ?? [];
+  const conditions = [
+    ...[ready, verifier, profiled, selected, drafts, infeasible].map((input) =>
+      setCondition(previous, input, generation, now).find((c) => c.type === input.type)!,
+    ),
+    ...previous.filter((c) => !(CONDITION_TYPES as readonly string[]).includes(c.type)),
+  ];
 
   const { mode: _mode, failures: _failures, pending: _pending, ...profiling } = observed.profiling;
   return {
@@ -121,25 +104,25 @@ export function computeStatus(observed: StatusObservation): SpecDecodeDeployment
 }
 
 function verifierCondition({ verifier, sdd }: StatusObservation): ConditionInput {
-  const type = 'VerifierAvailable';
+  const type = ConditionType.VerifierAvailable;
   if (!verifier.deviceClassFound) {
     return {
       type,
       status: 'False',
-      reason: 'VerifierDeviceClassNotFound',
+      reason: Reason.VerifierDeviceClassNotFound,
       message: `DeviceClass ${sdd.spec.target.verifier.deviceClass} does not exist`,
     };
   }
   const counts = `${verifier.readyReplicas} of ${verifier.desiredReplicas} verifier replicas ready`;
   return verifier.readyReplicas > 0
-    ? { type, status: 'True', reason: 'MinimumReplicasAvailable', message: counts }
-    : { type, status: 'False', reason: 'VerifierUnavailable', message: counts };
+    ? { type, status: 'True', reason: Reason.MinimumReplicasAvailable, message: counts }
+    : { type, status: 'False', reason: Reason.VerifierUnavailable, message: counts };
 }
 
 function profiledCondition({ profiling }: StatusObservation): ConditionInput {
-  const type = 'Profiled';
+  const type = ConditionType.Profiled;
   if (profiling.mode === 'Never') {
-    return { type, status: 'True', reason: 'ProfilingDisabled', message: 'Profiling mode is Never: priors only' };
+    return { type, status: 'True', reason: Reason.ProfilingDisabled, message: 'Profiling mode is Never: priors only' };
   }
   if (profiling.failures.length > 0) {
     const first = profiling.failures[0]!;
@@ -147,32 +130,32 @@ function profiledCondition({ profiling }: StatusObservation): ConditionInput {
     return {
       type,
       status: 'False',
-      reason: 'ProfilingFailed',
+      reason: Reason.ProfilingFailed,
       message: `Profiling ${first.profile} failed: ${first.reason}: ${first.message}${more}`,
     };
   }
   const progress = `${profiling.completed} of ${profiling.total} profiles measured`;
   if (profiling.completed >= profiling.total) {
-    return { type, status: 'True', reason: 'ProfilesMeasured', message: progress };
+    return { type, status: 'True', reason: Reason.ProfilesMeasured, message: progress };
   }
   return {
     type,
     status: 'False',
-    reason: 'Profiling',
+    reason: Reason.Profiling,
     message: `${progress}; ${profiling.running} running, ${profiling.pending} waiting`,
   };
 }
 
 function selectedCondition(observed: StatusObservation): ConditionInput {
-  const type = 'ConfigurationSelected';
+  const type = ConditionType.ConfigurationSelected;
   if (observed.planErrors.length > 0) {
-    return { type, status: 'False', reason: 'PlanningFailed', message: observed.planErrors.join('; ') };
+    return { type, status: 'False', reason: Reason.PlanningFailed, message: observed.planErrors.join('; ') };
   }
   if (observed.classOutcomes.length === 0) {
     return {
       type,
       status: 'False',
-      reason: 'NoEdgeNodes',
+      reason: Reason.NoEdgeNodes,
       message: 'No edge node matches spec.edge and a DeviceClass',
     };
   }
@@ -181,11 +164,12 @@ function selectedCondition(observed: StatusObservation): ConditionInput {
     return {
       type,
       status: 'False',
-      reason: notSelected.some((c) => c.outcome === 'Error') ? 'PlanningFailed' : 'Infeasible',
+      reason: notSelected.some((c) => c.outcome === 'Error') ? Reason.PlanningFailed : Reason.Infeasible,
       message: notSelected.map((c) => `${c.name}: ${c.message}`).join('; '),
     };
   }
-  const verb = observed.mode === 'Recommend' ? 'Recommended' : observed.mode === 'Pinned' ? 'Pinned' : 'Selected';
+  const verb =
+    observed.mode === 'Recommend' ? Reason.Recommended : observed.mode === 'Pinned' ? Reason.Pinned : Reason.Selected;
   return {
     type,
     status: 'True',
@@ -198,47 +182,47 @@ function infeasibleCondition(observed: StatusObservation): ConditionInput {
   const infeasible = observed.classOutcomes.filter((c) => c.outcome === 'Infeasible');
   if (infeasible.length === 0) {
     return {
-      type: 'Infeasible',
+      type: ConditionType.Infeasible,
       status: 'False',
-      reason: 'ConstraintsMet',
+      reason: Reason.ConstraintsMet,
       message: 'Every device class meets the constraints',
     };
   }
   return {
-    type: 'Infeasible',
+    type: ConditionType.Infeasible,
     status: 'True',
-    reason: 'ConstraintsUnmet',
+    reason: Reason.ConstraintsUnmet,
     message: infeasible.map((c) => `${c.name}: ${c.message}`).join('; '),
   };
 }
 
 function draftsCondition(observed: StatusObservation): ConditionInput {
-  const type = 'DraftsAvailable';
+  const type = ConditionType.DraftsAvailable;
   if (observed.mode === 'Recommend') {
     return {
       type,
       status: 'Unknown',
-      reason: 'RecommendOnly',
+      reason: Reason.RecommendOnly,
       message: 'Mode Recommend leaves drafter workloads untouched',
     };
   }
   const withSelection = observed.deviceClasses.filter((c) => c.selected);
   if (withSelection.length === 0) {
-    return { type, status: 'False', reason: 'NoDrafters', message: 'No device class has a drafter yet' };
+    return { type, status: 'False', reason: Reason.NoDrafters, message: 'No device class has a drafter yet' };
   }
   const lagging = withSelection.filter((c) => c.readyNodes < c.nodes);
   if (lagging.length === 0) {
     return {
       type,
       status: 'True',
-      reason: 'AllDraftersReady',
+      reason: Reason.AllDraftersReady,
       message: `Drafters ready on every node of ${withSelection.length} device class(es)`,
     };
   }
   return {
     type,
     status: 'False',
-    reason: 'DraftersNotReady',
+    reason: Reason.DraftersNotReady,
     message: lagging.map((c) => `${c.name}: ${c.readyNodes} of ${c.nodes} nodes ready`).join('; '),
   };
 }
@@ -249,10 +233,15 @@ function readyCondition(mode: PolicyMode, required: ConditionInput[], infeasible
   );
   if (infeasible.status === 'True') failing.push({ ...infeasible, status: 'False' });
   if (failing.length === 0) {
-    return { type: 'Ready', status: 'True', reason: 'Ready', message: 'Verifier available and configuration applied' };
+    return {
+      type: ConditionType.Ready,
+      status: 'True',
+      reason: Reason.Ready,
+      message: 'Verifier available and configuration applied',
+    };
   }
   return {
-    type: 'Ready',
+    type: ConditionType.Ready,
     status: 'False',
     reason: failing[0]!.reason,
     message: failing.map((c) => `${c.type}: ${c.message}`).join('; '),

@@ -1,5 +1,5 @@
 import type { SpecDecodeDeployment } from '../../../src/api/types.js';
-import { computeStatus, setCondition, type StatusObservation } from '../../../src/controller/status.js';
+import { computeStatus, type StatusObservation } from '../../../src/controller/status.js';
 import { sdd } from '../planner/workloads-fixtures.js';
 
 const T1 = '2026-11-28T10:00:00.000Z';
@@ -38,23 +38,6 @@ function observation(
 const condition = (status: ReturnType<typeof computeStatus>, type: string) =>
   status.conditions?.find((c) => c.type === type);
 
-describe('setCondition', () => {
-  it('keeps lastTransitionTime while the status holds, moves it when the status flips', () => {
-    let list = setCondition(undefined, { type: 'Ready', status: 'False', reason: 'A', message: 'a' }, 1, T1);
-    list = setCondition(list, { type: 'Ready', status: 'False', reason: 'B', message: 'b' }, 2, T2);
-    expect(list[0]).toEqual({
-      type: 'Ready',
-      status: 'False',
-      observedGeneration: 2,
-      lastTransitionTime: T1,
-      reason: 'B',
-      message: 'b',
-    });
-    list = setCondition(list, { type: 'Ready', status: 'True', reason: 'Ready', message: 'ok' }, 2, T2);
-    expect(list[0]?.lastTransitionTime).toBe(T2);
-  });
-});
-
 describe('computeStatus', () => {
   it('is Ready when the verifier is available, every class is selected and its drafters are ready', () => {
     const status = computeStatus(observation());
@@ -71,6 +54,24 @@ describe('computeStatus', () => {
     expect(status.verifier).toEqual({ endpoint: 'http://chat-verifier.team-a.svc:8080', readyReplicas: 2 });
     expect(status.profiling).toEqual({ completed: 4, total: 4, running: 0, failed: 0 });
     expect(status).not.toHaveProperty('unclassifiedNodes');
+  });
+
+  it('moves lastTransitionTime only for conditions whose status flipped, and keeps other writers’ conditions', () => {
+    const first = computeStatus(
+      observation({ verifier: { deviceClassFound: true, endpoint: 'e', desiredReplicas: 2, readyReplicas: 0 } }),
+    );
+    const stored = sdd();
+    stored.status = {
+      ...first,
+      conditions: [
+        ...first.conditions!,
+        { type: 'example.com/Audited', status: 'True', lastTransitionTime: T1, reason: 'Done', message: '' },
+      ],
+    };
+    const second = computeStatus(observation({ now: T2 }, stored));
+    expect(condition(second, 'VerifierAvailable')?.lastTransitionTime).toBe('2026-11-28T11:00:00Z');
+    expect(condition(second, 'Profiled')?.lastTransitionTime).toBe('2026-11-28T10:00:00Z');
+    expect(second.conditions?.at(-1)?.type).toBe('example.com/Audited');
   });
 
   it('yields an identical status for an unchanged world, so nothing is written', () => {
