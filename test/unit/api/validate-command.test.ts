@@ -15,7 +15,14 @@ function write(name: string, text: string): string {
 describe('configspec validate', () => {
   it('exits 0 on the samples and says how many objects it checked', () => {
     const report = runValidate([join(process.cwd(), 'config', 'samples')]);
-    expect(report).toEqual({ exitCode: EXIT_VALID, out: ['12 valid, 0 invalid configspec.io object(s)'], err: [] });
+    expect(report).toEqual({
+      exitCode: EXIT_VALID,
+      problems: [],
+      valid: 12,
+      invalid: 0,
+      out: ['12 valid, 0 invalid configspec.io object(s)'],
+      err: [],
+    });
   });
 
   it('exits 1 and prints file, document, object, field and message for each problem', () => {
@@ -41,6 +48,13 @@ describe('configspec validate', () => {
       `${file}:doc 3: DeviceClass/raspberry-pi-5: spec.role: must be one of Edge, Verifier (got "edge"; did you mean "Edge"?) (line ${roleLine})`,
     ]);
     expect(report.out).toEqual(['1 valid, 2 invalid configspec.io object(s)']);
+    // The same problems, structured, for -o json.
+    expect(report.problems.map(({ documentIndex, kind, name, path }) => ({ documentIndex, kind, name, path }))).toEqual(
+      [
+        { documentIndex: 1, kind: 'SpecDecodeDeployment', name: 'demo', path: 'spec.speculation.k.min' },
+        { documentIndex: 2, kind: 'DeviceClass', name: 'raspberry-pi-5', path: 'spec.role' },
+      ],
+    );
   });
 
   it('skips objects of other APIs and says so', () => {
@@ -48,7 +62,7 @@ describe('configspec validate', () => {
       'with-namespace.yaml',
       `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n---\n${stringify(sample('draftprofile.yaml'))}`,
     );
-    expect(runValidate([file])).toEqual({
+    expect(runValidate([file])).toMatchObject({
       exitCode: EXIT_VALID,
       out: ['1 valid, 0 invalid configspec.io object(s); 1 document(s) of other APIs skipped'],
       err: [],
