@@ -6,6 +6,7 @@
 #   hack/cluster.sh down     stop exactly the recorded processes, remove the run directory, check nothing is left
 #   hack/cluster.sh status   say what runs
 #   hack/cluster.sh env      print `export KUBECONFIG=…` for a running cluster
+#   hack/cluster.sh fleet F  apply another fleet file (more nodes) to the running cluster
 #
 # Environment: CONFIGSPEC_RUN_DIR (default <repo>/.run/cluster), CONFIGSPEC_CACHE (binary cache),
 # CONFIGSPEC_FLEET (fleet file, default config/fleet/default.yaml; "none" for no nodes), CONFIGSPEC_FLEET_SCALE,
@@ -143,17 +144,39 @@ apply_fleet() {
   local started=$SECONDS
   local rendered=$run_dir/fleet-nodes.json
   "$node_bin" "$repo/bin/configspec.js" fleet render -f "$fleet" --scale "${CONFIGSPEC_FLEET_SCALE:-1}" -o json >"$rendered"
+  # kubectl applies one object at a time; large fleets go in up to 8 parallel slices of at least 50 nodes.
+  mkdir -p "$run_dir/fleet"
   local count
-  count=$(grep -o '"kind":"Node"' "$rendered" | wc -l)
-  kubectl_admin apply --server-side --field-manager=configspec-fleet -f "$rendered" >/dev/null
-  wait_for "$count fleet nodes to be Ready" 120 fleet_ready "$count"
-  say "fleet: $count nodes Ready ($(basename "$fleet"), $((SECONDS - started))s)"
+  count=$("$node_bin" -e '
+    const fs = require("node:fs");
+    const [file, dir] = process.argv.slice(1);
+    const list = JSON.parse(fs.readFileSync(file, "utf8"));
+    const slices = Math.max(1, Math.min(8, Math.floor(list.items.length / 50)));
+    for (let slice = 0; slice < slices; slice++) {
+      const items = list.items.filter((_, index) => index % slices === slice);
+      fs.writeFileSync(`${dir}/nodes-${slice}.json`, JSON.stringify({ ...list, items }));
+    }
+    console.log(list.items.length);' "$rendered" "$run_dir/fleet")
+  local -a appliers=()
+  local slice
+  for slice in "$run_dir"/fleet/nodes-*.json; do
+    kubectl_admin apply --server-side --field-manager=configspec-fleet -f "$slice" >/dev/null &
+    appliers+=($!)
+  done
+  local applier
+  for applier in "${appliers[@]}"; do
+    wait "$applier" || die "applying the fleet ($fleet) failed"
+  done
+  wait_for "$count fleet nodes to be Ready and schedulable" 300 fleet_ready "$count"
+  say "fleet: $count nodes Ready and schedulable ($(basename "$fleet"), $((SECONDS - started))s)"
 }
 
+# Ready, and schedulable: new nodes carry the node.kubernetes.io/not-ready taint until the controller-manager's
+# node lifecycle controller has seen them Ready and removed it.
 fleet_ready() {
   local ready
-  ready=$(kubectl_admin get nodes -l configspec.io/device-class \
-    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c '^True$')
+  ready=$(kubectl_admin get nodes -l configspec.io/device-class -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{.spec.taints[*].key}{"\n"}{end}' |
+    awk '$1 == "True" && !/node.kubernetes.io\/not-ready/ { n++ } END { print n + 0 }')
   ((ready >= $1))
 }
 
@@ -191,6 +214,8 @@ cmd_up() {
   write_kubeconfig "$api_port" "$token"
   local certs=$run_dir/certs
 
+  # apiserver: TaintNodesByCondition is off because it taints every new node not-ready until the node lifecycle
+  # controller removes the taint, which takes about 100 s for 1,000 fake nodes; kwok makes them Ready at once.
   # shellcheck disable=SC2086 # the *_ARGS variables are deliberately word-split
   start etcd --name=configspec --data-dir="$etcd_dir" \
     --listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
@@ -203,6 +228,7 @@ cmd_up() {
     --tls-cert-file="$certs/apiserver.crt" --tls-private-key-file="$certs/apiserver.key" \
     --client-ca-file="$certs/ca.crt" --token-auth-file="$certs/tokens.csv" \
     --authorization-mode=RBAC --enable-admission-plugins=PodSecurity \
+    --disable-admission-plugins=TaintNodesByCondition \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$certs/sa.pub" --service-account-signing-key-file="$certs/sa.key" \
     --service-cluster-ip-range=10.96.0.0/16 --allow-privileged=true --endpoint-reconciler-type=none \
@@ -216,6 +242,7 @@ cmd_up() {
     --service-account-private-key-file="$certs/sa.key" --root-ca-file="$certs/ca.crt" \
     --cluster-signing-cert-file="$certs/ca.crt" --cluster-signing-key-file="$certs/ca.key" \
     --use-service-account-credentials=true --controllers='*' --profiling=false \
+    --kube-api-qps=200 --kube-api-burst=400 \
     ${CONFIGSPEC_CONTROLLER_MANAGER_ARGS:-}
   # shellcheck disable=SC2086
   start kube-scheduler --kubeconfig="$run_dir/kubeconfig" \
@@ -330,12 +357,16 @@ case ${1:-} in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  fleet)
+    [[ -n $(running_pids) ]] || die "no cluster is running (hack/cluster.sh up starts one)"
+    CONFIGSPEC_FLEET=${2:-${CONFIGSPEC_FLEET:-}} apply_fleet
+    ;;
   env)
     [[ -n $(running_pids) ]] || die "no cluster is running (hack/cluster.sh up starts one)"
     echo "export KUBECONFIG=$run_dir/kubeconfig"
     ;;
   *)
-    echo "usage: $0 up|down|status|env" >&2
+    echo "usage: $0 up|down|status|env|fleet [fleet.yaml]" >&2
     exit 2
     ;;
 esac

@@ -22,8 +22,10 @@ grep -q 'already running at https://127.0.0.1:' <<<"$second" || fail "second up 
 bash "$cluster" status
 
 bash "$cluster" down
+# Alive = present and not a zombie (an exited child waits for its reaper, which may be slow in containers).
+alive() { [[ -r /proc/$1/status ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
 for pid in $pids; do
-  [[ ! -d /proc/$pid ]] || fail "process $pid survived cluster down"
+  ! alive "$pid" || fail "process $pid survived cluster down: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
 done
 for port in $ports; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port still accepts connections"; fi
