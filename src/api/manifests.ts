@@ -8,6 +8,8 @@ import { isConfigSpecApiObject, validateAndDefault, type ValidateOptions } from 
 import type { ConfigSpecObject } from './types.js';
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+/** As with kubectl, `-f -` reads standard input. */
+const STDIN = '-';
 
 export interface ManifestDocument {
   file: string;
@@ -55,7 +57,10 @@ function expandPaths(paths: readonly string[], errors: ValidationError[]): strin
       files.push(path);
     }
   };
-  for (const path of paths) visit(path, true);
+  for (const path of paths) {
+    if (path === STDIN) files.push(STDIN);
+    else visit(path, true);
+  }
   return files;
 }
 
@@ -64,7 +69,7 @@ export function loadManifests(paths: readonly string[]): LoadResult {
   for (const file of expandPaths(paths, result.errors)) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readFileSync(file === STDIN ? 0 : file, 'utf8');
     } catch (error) {
       result.errors.push({
         file,
@@ -73,7 +78,7 @@ export function loadManifests(paths: readonly string[]): LoadResult {
       });
       continue;
     }
-    loadText(file, text, result);
+    loadText(file === STDIN ? '<stdin>' : file, text, result);
   }
   return result;
 }

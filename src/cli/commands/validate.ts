@@ -47,7 +47,10 @@ export function registerValidateCommand(program: Command): void {
   program
     .command('validate')
     .description('Check configspec.io manifests against the CRD schemas and cross-field rules, without a cluster')
-    .requiredOption('-f, --filename <paths...>', 'manifest files or folders (YAML, multi-document; JSON)')
+    .requiredOption(
+      '-f, --filename <paths...>',
+      'manifest files or folders (YAML, multi-document; JSON); - for standard input',
+    )
     .addHelpText(
       'after',
       '\nExit status: 0 when every object is valid, 1 when some object is invalid, 2 when a file cannot be read or parsed.\n',
