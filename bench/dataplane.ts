@@ -74,49 +74,60 @@ for (let ready = false; !ready;) {
   if (child.exitCode !== null) throw new Error('the verifier process exited');
 }
 
-log('profiling (the cost model sees only these measurements)');
-const profile = await runProfile({
-  draftModelPath: draftPath,
-  verifierUrl: verifier.url,
-  prompts: builtinPrompts(32, 99),
-  draftKs: [1, 2, 4, 8],
-  repetitions: 12,
-  acceptanceK: 8,
-  maxTokens: 48,
-  verifyKs: K_VALUES,
-  verifyPromptsPerK: 4,
-  rttSamples: 50,
-  temperature: 0,
-  threads: 1,
-  idleWindowMs: 10,
-  estimatedWatts: { idle: 3, max: 8 },
-});
-const d = profile.draftProfile;
-const a = profile.alignmentProfile;
-const inputs: CandidateInputs = {
-  draft: 'bench-draft',
-  quantization: encoding,
-  draftInterceptSeconds: d.draftSecondsIntercept ?? 0,
-  draftSecondsPerToken: d.draftSecondsPerToken ?? 0,
-  acceptanceRate: a.acceptanceRate ?? 0,
-  perPositionAcceptance: a.perPosition,
-  verifyInterceptSeconds: a.verifySecondsIntercept ?? 0,
-  verifySecondsPerToken: a.verifySecondsPerToken ?? 0,
-  rttSeconds: d.rttSeconds ?? 0,
-  draftingWatts: d.powerDraftingWatts ?? 0,
-  waitingWatts: d.powerIdleWatts ?? 0,
-  verifierUsdPerSecond: 0,
-  usdPerProcessedToken: 0,
-  requiredMemoryBytes: 0,
-  availableMemoryBytes: 1,
-  basis: {
-    draftSpeed: 'Measured',
-    acceptance: 'Measured',
-    power: 'Prior',
-    network: 'Measured',
-    verification: 'Measured',
-  },
+// The profile is taken before and after the measurement and the two are averaged: on a shared machine the load
+// drifts, and the mean of the two brackets what the measurement saw. The cost model sees only these profiles.
+const profileOnce = (label: string) => {
+  log(`profiling (${label})`);
+  return runProfile({
+    draftModelPath: draftPath,
+    verifierUrl: verifier.url,
+    prompts: builtinPrompts(32, 99),
+    draftKs: [1, 2, 4, 8],
+    repetitions: 12,
+    acceptanceK: 8,
+    maxTokens: 48,
+    verifyKs: K_VALUES,
+    verifyPromptsPerK: 4,
+    rttSamples: 50,
+    temperature: 0,
+    threads: 1,
+    idleWindowMs: 10,
+    estimatedWatts: { idle: 3, max: 8 },
+  });
 };
+const before = await profileOnce('before the measurement');
+
+function inputsFrom(profiles: Array<Awaited<ReturnType<typeof runProfile>>>): CandidateInputs {
+  const mean = (pick: (p: (typeof profiles)[number]) => number | undefined): number =>
+    profiles.reduce((sum, p) => sum + (pick(p) ?? 0), 0) / profiles.length;
+  const positions = Math.max(...profiles.map((p) => p.alignmentProfile.perPosition?.length ?? 0));
+  return {
+    draft: 'bench-draft',
+    quantization: encoding,
+    draftInterceptSeconds: mean((p) => p.draftProfile.draftSecondsIntercept),
+    draftSecondsPerToken: mean((p) => p.draftProfile.draftSecondsPerToken),
+    acceptanceRate: mean((p) => p.alignmentProfile.acceptanceRate),
+    perPositionAcceptance: Array.from({ length: positions }, (_, i) =>
+      mean((p) => p.alignmentProfile.perPosition?.[i]),
+    ),
+    verifyInterceptSeconds: mean((p) => p.alignmentProfile.verifySecondsIntercept),
+    verifySecondsPerToken: mean((p) => p.alignmentProfile.verifySecondsPerToken),
+    rttSeconds: mean((p) => p.draftProfile.rttSeconds),
+    draftingWatts: mean((p) => p.draftProfile.powerDraftingWatts),
+    waitingWatts: mean((p) => p.draftProfile.powerIdleWatts),
+    verifierUsdPerSecond: 0,
+    usdPerProcessedToken: 0,
+    requiredMemoryBytes: 0,
+    availableMemoryBytes: 1,
+    basis: {
+      draftSpeed: 'Measured',
+      acceptance: 'Measured',
+      power: 'Prior',
+      network: 'Measured',
+      verification: 'Measured',
+    },
+  };
+}
 
 const engine = await DraftEngine.load({
   modelPath: draftPath,
@@ -133,6 +144,11 @@ interface Row {
   /** Mean tokens per round over the median round time: goodput without the tail of preempted rounds. */
   typical: number;
   predicted: number;
+  /** Medians over full-K rounds, next to the cost model's components. */
+  draftMs: number;
+  predictedDraftMs: number;
+  tripMs: number;
+  predictedTripMs: number;
   overheadMs: number;
   rounds: number;
   tokensPerRound: number;
@@ -146,9 +162,14 @@ interface Totals {
   draftMs: number;
   verifierMs: number;
   roundMs: number[];
+  draftRoundMs: number[];
+  tripMs: number[];
 }
 const totals = new Map<number, Totals>(
-  K_VALUES.map((k) => [k, { tokens: 0, wallMs: 0, rounds: 0, draftMs: 0, verifierMs: 0, roundMs: [] }]),
+  K_VALUES.map((k) => [
+    k,
+    { tokens: 0, wallMs: 0, rounds: 0, draftMs: 0, verifierMs: 0, roundMs: [], draftRoundMs: [], tripMs: [] },
+  ]),
 );
 for (const [i, promptTokens] of prompts.entries()) {
   if (i % 4 === 0) log(`measuring prompt ${i + 1}/${prompts.length}`);
@@ -162,25 +183,36 @@ for (const [i, promptTokens] of prompts.entries()) {
       t.draftMs += r.draftMs;
       t.verifierMs += r.verifierComputeMs + r.verifierQueueMs;
       t.roundMs.push(r.draftMs + r.roundTripMs);
+      if (r.k === k) {
+        t.draftRoundMs.push(r.draftMs);
+        t.tripMs.push(r.roundTripMs);
+      }
     }
   }
 }
 const loadAfter = loadavg()[0] as number;
+await engine.close();
+const after = await profileOnce('after the measurement');
+const inputs = inputsFrom([before, after]);
 const rows: Row[] = K_VALUES.map((k) => {
   const t = totals.get(k) as Totals;
-  const sorted = [...t.roundMs].sort((x, y) => x - y);
-  const medianRoundMs = sorted[Math.floor(sorted.length / 2)] as number;
+  const med = (values: number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
+  const medianRoundMs = med(t.roundMs);
+  const predictedRound = estimate(inputs, k, { accounting: 'Full', paperVerifySeconds: 0.5 });
   return {
     k,
     measured: t.tokens / (t.wallMs / 1000),
     typical: t.tokens / t.rounds / (medianRoundMs / 1000),
-    predicted: estimate(inputs, k, { accounting: 'Full', paperVerifySeconds: 0.5 }).goodputTokensPerSecond,
+    predicted: predictedRound.goodputTokensPerSecond,
+    draftMs: med(t.draftRoundMs),
+    predictedDraftMs: predictedRound.draftSeconds * 1000,
+    tripMs: med(t.tripMs),
+    predictedTripMs: (inputs.rttSeconds + predictedRound.verifySeconds) * 1000,
     overheadMs: (t.wallMs - t.draftMs - t.verifierMs) / t.rounds,
     rounds: t.rounds,
     tokensPerRound: t.tokens / t.rounds,
   };
 });
-await engine.close();
 await client.close();
 child.kill('SIGTERM');
 
@@ -192,9 +224,9 @@ out.push(
   `target ${encoding} 4×1024, draft ${encoding} 1×512, built acceptance ${fmt(intended, 3)}; ${promptCount} prompts × ${maxTokens} tokens, threads 1, loopback HTTP`,
 );
 out.push(
-  `profile: t_draft = ${fmt((d.draftSecondsIntercept ?? 0) * 1000, 3)} ms + ${fmt((d.draftSecondsPerToken ?? 0) * 1000, 3)} ms·K; ` +
-    `T_v = ${fmt((a.verifySecondsIntercept ?? 0) * 1000, 3)} ms + ${fmt((a.verifySecondsPerToken ?? 0) * 1000, 3)} ms·(K+1); ` +
-    `RTT ${fmt((d.rttSeconds ?? 0) * 1000, 3)} ms; α ${fmt(a.acceptanceRate ?? 0, 3)}; a_i ${(a.perPosition ?? []).map((x) => fmt(x, 2)).join(' ')}`,
+  `profile (mean of before/after): t_draft = ${fmt(inputs.draftInterceptSeconds * 1000, 3)} ms + ${fmt(inputs.draftSecondsPerToken * 1000, 3)} ms·K; ` +
+    `T_v = ${fmt(inputs.verifyInterceptSeconds * 1000, 3)} ms + ${fmt(inputs.verifySecondsPerToken * 1000, 3)} ms·(K+1); ` +
+    `RTT ${fmt(inputs.rttSeconds * 1000, 3)} ms; α ${fmt(inputs.acceptanceRate, 3)}; a_i ${(inputs.perPositionAcceptance ?? []).map((x) => fmt(x, 2)).join(' ')}`,
 );
 out.push(`1-minute load average ${fmt(loadBefore, 2)} before, ${fmt(loadAfter, 2)} after (machine has 2 cores)`);
 out.push('');
@@ -205,6 +237,13 @@ const pct = (p: number, m: number): string => `${fmt((100 * (p - m)) / m)}%`;
 for (const r of rows) {
   out.push(
     `${pad(String(r.k), 2)} ${pad(fmt(r.measured), 15)} ${pad(fmt(r.typical), 14)} ${pad(fmt(r.predicted), 16)} ${pad(pct(r.predicted, r.measured), 13)} ${pad(pct(r.predicted, r.typical), 12)} ${pad(fmt(r.overheadMs, 3), 18)} ${pad(fmt(r.tokensPerRound, 2), 10)} ${pad(`${fmt(r.measured / base, 2)}×`, 8)}`,
+  );
+}
+out.push('');
+out.push(`${pad('K', 2)} ${pad('draft ms (meas/pred)', 21)} ${pad('verify round trip ms (meas/pred)', 33)}`);
+for (const r of rows) {
+  out.push(
+    `${pad(String(r.k), 2)} ${pad(`${fmt(r.draftMs, 2)} / ${fmt(r.predictedDraftMs, 2)}`, 21)} ${pad(`${fmt(r.tripMs, 2)} / ${fmt(r.predictedTripMs, 2)}`, 33)}`,
   );
 }
 process.stdout.write(`${out.join('\n')}\n`);

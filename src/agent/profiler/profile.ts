@@ -71,6 +71,14 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
       const samples = new Map<number, number[]>();
       const slot = await engine.pool.acquire('profile');
       try {
+        // Untimed warm-up: the first evaluations after loading pay for page faults on the mapped weights,
+        // allocations and JIT compilation, and would inflate the fit.
+        progress('warming up the draft model');
+        const warmUpK = Math.max(...options.draftKs);
+        for (let r = 0; r < Math.max(8, options.repetitions); r++) {
+          const tokens = promptTokens[r % promptTokens.length] as number[];
+          await engine.draft(slot, [engine.bosToken ?? 1, ...tokens], warmUpK, { kind: 'greedy' });
+        }
         for (const k of options.draftKs) {
           progress(`drafting time at K=${k}`);
           const times: number[] = [];
