@@ -26,7 +26,7 @@ fi
 # kwok's "fast" stages, joined from its module: nodes become Ready and keep a lease, pods become Running, Job pods
 # complete, deleted pods go away. Cheap, so done before the binaries and independently of them.
 if [[ ! -s $KWOK_STAGES ]]; then
-  kwok_dir=$(cd /tmp && GOFLAGS= go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" |
+  kwok_dir=$(cd /tmp && GOFLAGS='' go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   [[ -d $kwok_dir ]] || { echo "could not download sigs.k8s.io/kwok@$KWOK_VERSION" >&2; exit 1; }
   mkdir -p "$(dirname "$KWOK_STAGES")"

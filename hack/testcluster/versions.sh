@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced; the variables are used by the scripts that source it
 # Sourced by the cluster scripts: pinned versions and where the binaries are cached.
 # The Kubernetes version comes from go.mod, so regenerating go.mod (update-gomod.sh) moves everything along.
 _testcluster_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
