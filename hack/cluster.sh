@@ -38,7 +38,7 @@ running_pids() {
   [[ -f $run_dir/pids ]] || return 0
   local name pid
   while read -r name pid; do
-    is_ours "$pid" "$name" && echo "$name $pid"
+    if is_ours "$pid" "$name"; then echo "$name $pid"; fi
   done <"$run_dir/pids"
 }
 
@@ -183,7 +183,12 @@ fleet_ready() {
 default_service_account() { kubectl_admin -n default get serviceaccount default; }
 
 cmd_up() {
-  if [[ -n $(running_pids) ]]; then
+  local alive
+  alive=$(running_pids)
+  if [[ -n $alive ]]; then
+    if (($(wc -l <<<"$alive") < ${#components[@]})); then
+      die "the cluster in $run_dir is degraded (only $(awk '{ print $1 }' <<<"$alive" | xargs) run; logs in $run_dir/logs); run 'make cluster-down' first"
+    fi
     say "already running at $(api_url) (run dir $run_dir)"
     say "export KUBECONFIG=$run_dir/kubeconfig"
     return 0
@@ -334,7 +339,7 @@ cmd_status() {
     return 3
   fi
   say "running at $(api_url), Kubernetes v$K8S_VERSION, KUBECONFIG=$run_dir/kubeconfig"
-  local name pid rss
+  local name pid rss healthy=1
   for name in "${components[@]}"; do
     pid=$(awk -v n="$name" '$1 == n { print $2 }' <<<"$alive")
     if [[ -n $pid ]]; then
@@ -342,6 +347,7 @@ cmd_status() {
       printf '  %-24s pid %-8s rss %s\n' "$name" "$pid" "$rss"
     else
       printf '  %-24s NOT RUNNING (log: %s)\n' "$name" "$run_dir/logs/$name.log"
+      healthy=0
     fi
   done
   if kubectl_admin get --raw /readyz >/dev/null 2>&1; then
@@ -350,7 +356,11 @@ cmd_status() {
     echo "  apiserver ready; nodes Ready: $nodes"
   else
     echo "  apiserver NOT ready"
+    healthy=0
   fi
+  # 0 healthy, 1 degraded (make cluster-down, then up), 3 nothing runs.
+  ((healthy)) || say "degraded: 'make cluster-down' then 'make cluster-up' starts afresh"
+  ((healthy)) || return 1
 }
 
 case ${1:-} in

@@ -8,7 +8,11 @@ export default async function globalSetup(): Promise<void> {
   const repoRoot = resolve(process.cwd());
   const cluster = (command: string) =>
     spawnSync('bash', [join(repoRoot, 'hack', 'cluster.sh'), command], { cwd: repoRoot, stdio: 'inherit' }).status;
-  if (cluster('status') !== 0) {
+  const status = cluster('status'); // 0 healthy, 1 degraded, 3 nothing runs
+  if (status === 1) {
+    throw new Error('the local test cluster is degraded (see above); run `make cluster-down` and try again');
+  }
+  if (status !== 0) {
     if (cluster('up') !== 0) {
       throw new Error('could not start the local test cluster (hack/cluster.sh up); its messages are above');
     }
