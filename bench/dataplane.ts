@@ -149,6 +149,8 @@ interface Row {
   predictedDraftMs: number;
   tripMs: number;
   predictedTripMs: number;
+  /** Median of (verification round trip − verifier time): HTTP, JSON and loopback per round. */
+  protocolMedianMs: number;
   overheadMs: number;
   rounds: number;
   tokensPerRound: number;
@@ -164,11 +166,22 @@ interface Totals {
   roundMs: number[];
   draftRoundMs: number[];
   tripMs: number[];
+  protocolMs: number[];
 }
 const totals = new Map<number, Totals>(
   K_VALUES.map((k) => [
     k,
-    { tokens: 0, wallMs: 0, rounds: 0, draftMs: 0, verifierMs: 0, roundMs: [], draftRoundMs: [], tripMs: [] },
+    {
+      tokens: 0,
+      wallMs: 0,
+      rounds: 0,
+      draftMs: 0,
+      verifierMs: 0,
+      roundMs: [],
+      draftRoundMs: [],
+      tripMs: [],
+      protocolMs: [],
+    },
   ]),
 );
 for (const [i, promptTokens] of prompts.entries()) {
@@ -183,6 +196,7 @@ for (const [i, promptTokens] of prompts.entries()) {
       t.draftMs += r.draftMs;
       t.verifierMs += r.verifierComputeMs + r.verifierQueueMs;
       t.roundMs.push(r.draftMs + r.roundTripMs);
+      t.protocolMs.push(r.roundTripMs - r.verifierComputeMs - r.verifierQueueMs);
       if (r.k === k) {
         t.draftRoundMs.push(r.draftMs);
         t.tripMs.push(r.roundTripMs);
@@ -208,6 +222,7 @@ const rows: Row[] = K_VALUES.map((k) => {
     predictedDraftMs: predictedRound.draftSeconds * 1000,
     tripMs: med(t.tripMs),
     predictedTripMs: (inputs.rttSeconds + predictedRound.verifySeconds) * 1000,
+    protocolMedianMs: med(t.protocolMs),
     overheadMs: (t.wallMs - t.draftMs - t.verifierMs) / t.rounds,
     rounds: t.rounds,
     tokensPerRound: t.tokens / t.rounds,
@@ -240,10 +255,12 @@ for (const r of rows) {
   );
 }
 out.push('');
-out.push(`${pad('K', 2)} ${pad('draft ms (meas/pred)', 21)} ${pad('verify round trip ms (meas/pred)', 33)}`);
+out.push(
+  `${pad('K', 2)} ${pad('draft ms (meas/pred)', 21)} ${pad('verify round trip ms (meas/pred)', 33)} ${pad('protocol ms/round (median)', 27)}`,
+);
 for (const r of rows) {
   out.push(
-    `${pad(String(r.k), 2)} ${pad(`${fmt(r.draftMs, 2)} / ${fmt(r.predictedDraftMs, 2)}`, 21)} ${pad(`${fmt(r.tripMs, 2)} / ${fmt(r.predictedTripMs, 2)}`, 33)}`,
+    `${pad(String(r.k), 2)} ${pad(`${fmt(r.draftMs, 2)} / ${fmt(r.predictedDraftMs, 2)}`, 21)} ${pad(`${fmt(r.tripMs, 2)} / ${fmt(r.predictedTripMs, 2)}`, 33)} ${pad(fmt(r.protocolMedianMs, 3), 27)}`,
   );
 }
 process.stdout.write(`${out.join('\n')}\n`);

@@ -6,7 +6,15 @@ export interface LinearFit {
   r2: number;
 }
 
-export function fitLine(points: ReadonlyArray<{ x: number; y: number }>): LinearFit {
+/**
+ * With `nonNegativeIntercept`, a fit whose intercept comes out negative is redone through the origin
+ * (slope = Σxy / Σx²), the least-squares line among those with intercept ≥ 0: clamping the intercept afterwards
+ * would leave a line that no longer fits.
+ */
+export function fitLine(
+  points: ReadonlyArray<{ x: number; y: number }>,
+  options: { nonNegativeIntercept?: boolean } = {},
+): LinearFit {
   const n = points.length;
   if (n < 2) throw new Error(`a line needs at least 2 points, got ${n}`);
   const meanX = points.reduce((s, p) => s + p.x, 0) / n;
@@ -22,7 +30,15 @@ export function fitLine(points: ReadonlyArray<{ x: number; y: number }>): Linear
   if (sxx === 0) throw new Error('a line needs at least two distinct x values');
   const slope = sxy / sxx;
   const r2 = syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
-  return { intercept: meanY - slope * meanX, slope, r2 };
+  const intercept = meanY - slope * meanX;
+  if (options.nonNegativeIntercept && intercept < 0) {
+    const sumXY = points.reduce((s, p) => s + p.x * p.y, 0);
+    const sumXX = points.reduce((s, p) => s + p.x * p.x, 0);
+    const throughOrigin = sumXY / sumXX;
+    const residual = points.reduce((s, p) => s + (p.y - throughOrigin * p.x) ** 2, 0);
+    return { intercept: 0, slope: throughOrigin, r2: syy === 0 ? 1 : 1 - residual / syy };
+  }
+  return { intercept, slope, r2 };
 }
 
 export function median(values: readonly number[]): number {

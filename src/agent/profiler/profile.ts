@@ -120,7 +120,10 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
     const draftSecondsByK: Record<string, number> = {};
     for (const [k, times] of draftSamples) draftSecondsByK[String(k)] = median(times);
     // Fits go through per-K medians: on a shared machine a few preempted samples would otherwise pull the line.
-    const draftFit = fitLine([...draftSamples].map(([k, times]) => ({ x: k, y: median(times) })));
+    const draftFit = fitLine(
+      [...draftSamples].map(([k, times]) => ({ x: k, y: median(times) })),
+      { nonNegativeIntercept: true },
+    );
 
     // --- RTT ---
     progress(`RTT: ${options.rttSamples} round trips to /healthz`);
@@ -175,7 +178,10 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
       verifierComputeSecondsByK[String(k)] = median(server);
       verifySecondsByK[String(k)] = median(server) + Math.max(0, median(beyondServer) - rtt);
     }
-    const verifyFit = fitLine(Object.entries(verifySecondsByK).map(([k, y]) => ({ x: Number(k) + 1, y })));
+    const verifyFit = fitLine(
+      Object.entries(verifySecondsByK).map(([k, y]) => ({ x: Number(k) + 1, y })),
+      { nonNegativeIntercept: true },
+    );
 
     const measuredAt = new Date().toISOString();
     const condition = (message: string) => ({

@@ -15,6 +15,18 @@ describe('profiler statistics', () => {
     ).toThrow('distinct');
   });
 
+  it('refits through the origin when a non-negative intercept is required and the free fit goes below zero', () => {
+    const points = [
+      { x: 1, y: 0.1 },
+      { x: 2, y: 0.5 },
+      { x: 4, y: 1.3 },
+    ];
+    expect(fitLine(points).intercept).toBeLessThan(0);
+    const fit = fitLine(points, { nonNegativeIntercept: true });
+    expect(fit.intercept).toBe(0);
+    expect(fit.slope).toBeCloseTo((0.1 + 1 + 5.2) / (1 + 4 + 16), 12);
+  });
+
   it('takes medians', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
