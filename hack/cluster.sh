@@ -156,6 +156,7 @@ apply_fleet() {
       const items = list.items.filter((_, index) => index % slices === slice);
       fs.writeFileSync(`${dir}/nodes-${slice}.json`, JSON.stringify({ ...list, items }));
     }
+    fs.writeFileSync(`${dir}/names`, list.items.map((node) => `${node.metadata.name}\n`).join(""));
     console.log(list.items.length);' "$rendered" "$run_dir/fleet")
   local -a appliers=()
   local slice
@@ -167,17 +168,17 @@ apply_fleet() {
   for applier in "${appliers[@]}"; do
     wait "$applier" || die "applying the fleet ($fleet) failed"
   done
-  wait_for "$count fleet nodes to be Ready and schedulable" 300 fleet_ready "$count"
+  wait_for "$count fleet nodes to be Ready and schedulable" 300 fleet_ready "$run_dir/fleet/names" "$count"
   say "fleet: $count nodes Ready and schedulable ($(basename "$fleet"), $((SECONDS - started))s)"
 }
 
 # Ready, and schedulable: new nodes carry the node.kubernetes.io/not-ready taint until the controller-manager's
 # node lifecycle controller has seen them Ready and removed it.
 fleet_ready() {
-  local ready
-  ready=$(kubectl_admin get nodes -l configspec.io/device-class -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{.spec.taints[*].key}{"\n"}{end}' |
-    awk '$1 == "True" && !/node.kubernetes.io\/not-ready/ { n++ } END { print n + 0 }')
-  ((ready >= $1))
+  local names=$1 count=$2 ready
+  ready=$(kubectl_admin get nodes -l configspec.io/device-class -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.conditions[?(@.type=="Ready")].status}{" "}{.spec.taints[*].key}{"\n"}{end}' |
+    awk 'NR == FNR { wanted[$1] = 1; next } ($1 in wanted) && $2 == "True" && !/node.kubernetes.io\/not-ready/ { n++ } END { print n + 0 }' "$names" -)
+  ((ready == count))
 }
 
 default_service_account() { kubectl_admin -n default get serviceaccount default; }
