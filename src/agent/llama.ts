@@ -65,6 +65,16 @@ export async function evaluateAfter(
   return { outputs, reusedTokens: keep, evaluatedTokens: pending.length };
 }
 
+/** Makes the sequence's cache hold all of `tokens`, evaluating only the uncached tail, without any output. */
+export async function extendSequence(sequence: LlamaContextSequence, tokens: readonly number[]): Promise<void> {
+  const { firstDifferentIndex } = sequence.compareContextTokens(tokens as Token[]);
+  if (sequence.nextTokenIndex > firstDifferentIndex) {
+    await sequence.eraseContextTokenRanges([{ start: firstDifferentIndex, end: sequence.nextTokenIndex }]);
+  }
+  const pending = tokens.slice(firstDifferentIndex) as Token[];
+  if (pending.length > 0) await sequence.controlledEvaluate(pending);
+}
+
 /** Drops cached tokens from `length` on, e.g. rejected drafts. */
 export async function truncateSequence(sequence: LlamaContextSequence, length: number): Promise<void> {
   if (sequence.nextTokenIndex > length) {

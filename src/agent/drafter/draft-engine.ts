@@ -2,7 +2,7 @@
 // temperature; in sampling mode it also returns the distribution each token was drawn from, which the
 // verifier needs for the acceptance test.
 import type { LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
-import { evaluateAfter, sharedLlama, vocabularySizeOf } from '../llama.js';
+import { evaluateAfter, extendSequence, sharedLlama, vocabularySizeOf } from '../llama.js';
 import type { TokenDistribution } from '../protocol.js';
 import type { Random } from '../rng.js';
 import { SequencePool, type Slot } from '../sequence-pool.js';
@@ -89,6 +89,14 @@ export class DraftEngine {
       distributions.push(distribution);
     }
     return sampling.kind === 'greedy' ? { tokens } : { tokens, distributions };
+  }
+
+  /**
+   * Evaluates the last drafted token into the cache. The loop runs this while the verifier works, so that when
+   * all K drafts are accepted the next round starts from one new token, like every other round.
+   */
+  async extend(slot: Slot, tokens: readonly number[]): Promise<void> {
+    await extendSequence(slot.sequence, tokens);
   }
 
   async close(): Promise<void> {

@@ -65,7 +65,7 @@ export async function generate(
         request.temperature > 0 ? { kind: 'sample', temperature: request.temperature, random } : { kind: 'greedy' };
       const draft = k > 0 ? await drafter.draft(slot, context, k, sampling) : { tokens: [] as number[] };
       const draftMs = performance.now() - draftStart;
-      const call = await verifier.verify(
+      const verification = verifier.verify(
         request.temperature > 0
           ? {
               sessionId,
@@ -79,6 +79,12 @@ export async function generate(
         context,
         confirmed,
       );
+      // Overlap: cache the last draft token in the draft model while the verifier works (idle time otherwise).
+      const extension = k > 0 ? drafter.extend(slot, [...context, ...draft.tokens]) : Promise.resolve();
+      const [verifiedResult, extended] = await Promise.allSettled([verification, extension]);
+      if (verifiedResult.status === 'rejected') throw verifiedResult.reason;
+      if (extended.status === 'rejected') throw extended.reason;
+      const call = verifiedResult.value;
       const { accepted, next, confirmedLength, timings } = call.response;
       const record: RoundRecord = {
         k,
