@@ -42,6 +42,9 @@ export interface RunningOperator {
   done: Promise<number>;
   /** Begins a graceful shutdown (as SIGTERM does). */
   shutdown(): void;
+  /** The port of /metrics, /healthz and /readyz (useful with httpPort 0). */
+  port: number;
+  metrics: OperatorMetrics;
 }
 
 export async function startOperator(config: OperatorConfig): Promise<RunningOperator> {
@@ -121,7 +124,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     log.info('Stopped', { outcome });
     return outcome === 'lost' ? 1 : 0;
   });
-  return { done, shutdown: () => stop.abort() };
+  return { done, shutdown: () => stop.abort(), port: server.port, metrics };
 }
 
 async function runLeadership(
