@@ -232,6 +232,12 @@ describe('verifier protocol errors', () => {
 });
 
 describe('verifier concurrency', () => {
+  /** The fields of a /v1/verify answer (or its error body) these tests read. */
+  interface VerifyAnswer {
+    accepted?: number;
+    next?: number;
+    error?: { code: string };
+  }
   const verify = (url: string, sessionId: string, context: number[], draft: number[]) =>
     fetch(`${url}/v1/verify`, {
       method: 'POST',
@@ -240,7 +246,7 @@ describe('verifier concurrency', () => {
     }).then(async (res) => ({
       status: res.status,
       retryAfter: res.headers.get('retry-after'),
-      body: await res.json(),
+      body: (await res.json()) as VerifyAnswer,
     }));
 
   it('answers concurrent sessions (batched on its sequences) exactly as it answers them one by one', async () => {
@@ -268,7 +274,7 @@ describe('verifier concurrency', () => {
       const overloaded = answers.filter((a) => a.status === 503);
       expect(overloaded.length).toBeGreaterThan(0);
       expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(2);
-      expect(overloaded[0]?.body.error.code).toBe('Overloaded');
+      expect(overloaded[0]?.body.error?.code).toBe('Overloaded');
       expect(overloaded[0]?.retryAfter).toBe('1');
     } finally {
       await small.close();
