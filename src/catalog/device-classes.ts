@@ -144,6 +144,7 @@ export const CATALOG_DEVICE_CLASSES: readonly CatalogDeviceClass[] = [
   },
   {
     name: 'jetson-orin-nano-8gb',
+    nodeLabel: 'jetson-orin-nano',
     description: 'NVIDIA Jetson Orin Nano 8 GB developer kit (Ampere GPU, 1024 CUDA cores, LPDDR5 128-bit)',
     role: 'Edge',
     arch: 'arm64',
@@ -182,6 +183,7 @@ export const CATALOG_DEVICE_CLASSES: readonly CatalogDeviceClass[] = [
   },
   {
     name: 'jetson-agx-orin-64gb',
+    nodeLabel: 'jetson-agx-orin',
     description: 'NVIDIA Jetson AGX Orin 64 GB (Ampere GPU, 2048 CUDA cores, LPDDR5 256-bit)',
     role: 'Edge',
     arch: 'arm64',

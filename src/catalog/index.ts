@@ -38,7 +38,7 @@ export function catalogDeviceClassObject(entry: CatalogDeviceClass): DeviceClass
     metadata: { name: entry.name, labels: { 'configspec.io/source': 'catalog' } },
     spec: {
       role: entry.role,
-      nodeSelector: { [DEVICE_CLASS_LABEL]: entry.name },
+      nodeSelector: { [DEVICE_CLASS_LABEL]: entry.nodeLabel ?? entry.name },
       hardware: {
         arch: entry.arch,
         memoryGiB: entry.memoryGiB,

@@ -29,6 +29,11 @@ export interface CatalogDeviceClass {
   name: string;
   description: string;
   role: DeviceRole;
+  /**
+   * Value of the configspec.io/device-class node label that selects this class, when it differs from the name
+   * (nodes are labelled by board, e.g. jetson-orin-nano, while the class names the memory variant too).
+   */
+  nodeLabel?: string;
   arch: 'arm64' | 'amd64';
   /** Total memory: RAM on edge devices, memory per GPU on verifiers. */
   memoryGiB: number;
