@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { startDrafter } from '../../agent/drafter/run.js';
 import { MAX_K } from '../../agent/drafter/k-source.js';
 import { positiveInteger } from './verify.js';
+import { resolveModelPath } from '../../agent/model-path.js';
 
 function kValue(value: string): number {
   const k = Number(value);
@@ -14,7 +15,14 @@ export function registerDraftCommand(program: Command): void {
   program
     .command('draft')
     .description('Serve an OpenAI-compatible API, drafting locally and verifying remotely')
-    .requiredOption('--model <path>', 'draft model (GGUF)', process.env.CONFIGSPEC_MODEL)
+    .requiredOption(
+      '--model <path>',
+      'draft model (GGUF file, or its name with --model-source)',
+      process.env.CONFIGSPEC_MODEL,
+    )
+    .option('--model-source <uri>', 'file:// URI of the model (as the operator passes it)')
+    .option('--model-sha256 <hex>', 'expected SHA-256 of the model file (checked by the fetch step)')
+    .option('--quantization <q>', 'quantisation of the model file (reported by /v1/models with the name)')
     .requiredOption('--verifier <url>', 'verifier base URL', process.env.CONFIGSPEC_VERIFIER_URL)
     .option('--k <n>', 'speculation length when no K file is given (0 = plain remote decoding)', kValue, 4)
     .option(
@@ -38,6 +46,8 @@ export function registerDraftCommand(program: Command): void {
     .action(
       async (options: {
         model: string;
+        modelSource?: string;
+        quantization?: string;
         verifier: string;
         k: number;
         kFile?: string;
@@ -50,9 +60,10 @@ export function registerDraftCommand(program: Command): void {
         modelName?: string;
         verifyTimeoutMs: number;
       }) => {
-        process.stderr.write(`drafter: loading ${options.model}\n`);
+        const modelPath = resolveModelPath(options.model, options.modelSource);
+        process.stderr.write(`drafter: loading ${modelPath}\n`);
         const drafter = await startDrafter({
-          modelPath: options.model,
+          modelPath,
           verifierUrl: options.verifier,
           k: options.k,
           kFile: options.kFile,
@@ -62,7 +73,12 @@ export function registerDraftCommand(program: Command): void {
           threads: options.threads,
           sequences: options.sequences,
           contextSize: options.contextSize,
-          modelName: options.modelName,
+          // The operator names the model; its quantisation makes the id unique among a draft's variants.
+          modelName:
+            options.modelName ??
+            (options.modelSource
+              ? [options.model, options.quantization].filter((part) => part !== undefined).join('-')
+              : undefined),
           verifyTimeoutMs: options.verifyTimeoutMs,
         });
         process.stderr.write(

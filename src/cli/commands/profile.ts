@@ -8,15 +8,20 @@ import { builtinPrompts, readPromptFile } from '../../agent/prompts.js';
 import { detectPowerMeter } from '../../agent/profiler/power.js';
 import { runProfile, type ProfileResult } from '../../agent/profiler/profile.js';
 import { writeProfileStatuses, type ProfileWrite } from '../../k8s/profile-status.js';
+import { resolveModelPath } from '../../agent/model-path.js';
 
 interface ProfileFlags {
-  model: string;
+  model?: string;
+  draftSource?: string;
+  profileKind?: string;
+  profileName?: string;
   verifier: string;
   kValues: string;
   repetitions: string;
   acceptanceK: string;
   maxTokens: string;
   prompts?: string;
+  promptsFile?: string;
   promptCount: string;
   rttSamples: string;
   temperature: string;
@@ -86,17 +91,45 @@ function writesFor(result: ProfileResult, flags: ProfileFlags): ProfileWrite[] {
   return writes;
 }
 
+/** The operator's Jobs name one profile (--profile-kind, --profile-name); a person may give both kinds at once. */
+function applyProfileKind(flags: ProfileFlags): void {
+  if (flags.profileKind === undefined && flags.profileName === undefined) return;
+  if (!flags.profileName) throw new Error('--profile-kind needs --profile-name');
+  if (flags.profileKind === 'DraftProfile') flags.draftProfile = flags.profileName;
+  else if (flags.profileKind === 'AlignmentProfile') flags.alignmentProfile = flags.profileName;
+  else throw new Error('--profile-kind must be DraftProfile or AlignmentProfile');
+}
+
+function draftModelPath(flags: ProfileFlags): string {
+  if (flags.model !== undefined) return flags.model;
+  if (flags.draft !== undefined && flags.draftSource !== undefined) {
+    return resolveModelPath(flags.draft, flags.draftSource);
+  }
+  throw new Error('give the draft model: --model <path>, or --draft <name> with --draft-source <uri>');
+}
+
 export function registerProfileCommand(program: Command): void {
   program
     .command('profile')
     .description('Measure a draft model on this device against a live verifier and record the profiles')
-    .requiredOption('--model <path>', 'draft model (GGUF)', process.env.CONFIGSPEC_MODEL)
+    .option(
+      '--model <path>',
+      'draft model (GGUF); --draft with --draft-source also names it',
+      process.env.CONFIGSPEC_MODEL,
+    )
+    .option('--draft-source <uri>', 'file:// URI of the draft model (as the operator passes it)')
+    .option('--draft-sha256 <hex>', 'expected SHA-256 of the draft file (checked by the fetch step)')
+    .option('--target-source <uri>', 'source of the target model (the live verifier serves it; recorded only)')
+    .option('--target-sha256 <hex>', 'expected SHA-256 of the target file (checked by the fetch step)')
+    .option('--profile-kind <kind>', 'DraftProfile or AlignmentProfile: the one profile to write (with --profile-name)')
+    .option('--profile-name <name>', 'name of the profile of --profile-kind')
     .requiredOption('--verifier <url>', 'verifier base URL', process.env.CONFIGSPEC_VERIFIER_URL)
     .option('--k-values <list>', 'K values for the drafting-time fit', '1,2,4,8')
     .option('--repetitions <n>', 'drafting-time samples per K', '8')
     .option('--acceptance-k <n>', 'K of the acceptance runs', '8')
     .option('--max-tokens <n>', 'tokens generated per prompt in the acceptance runs', '32')
     .option('--prompts <file>', 'prompt file (one per line, or a JSON array); the built-in set otherwise')
+    .option('--prompts-file <file>', "the same as --prompts (the name the operator's Jobs use)")
     .option('--prompt-count <n>', 'prompts taken from the built-in set', '32')
     .option('--rtt-samples <n>', 'round trips to /healthz for the RTT median', '20')
     .option('--temperature <t>', 'sampling temperature of the acceptance runs (0 = greedy)', '0')
@@ -127,6 +160,9 @@ export function registerProfileCommand(program: Command): void {
       const progress = (message: string): void => void process.stderr.write(`profile: ${message}\n`);
       try {
         if (flags.output !== 'json' && flags.output !== 'k8s') throw new Error('--output must be json or k8s');
+        applyProfileKind(flags);
+        const modelPath = draftModelPath(flags);
+        const promptFile = flags.prompts ?? flags.promptsFile;
         if (flags.output === 'k8s' && !flags.draftProfile && !flags.alignmentProfile) {
           throw new Error('--output k8s needs --draft-profile and/or --alignment-profile (or use --output json)');
         }
@@ -143,10 +179,10 @@ export function registerProfileCommand(program: Command): void {
         }
         const kValues = flags.kValues.split(',').map((v) => integer('--k-values', v, 1));
         const result = await runProfile({
-          draftModelPath: flags.model,
+          draftModelPath: modelPath,
           verifierUrl: flags.verifier,
-          prompts: flags.prompts
-            ? readPromptFile(flags.prompts)
+          prompts: promptFile
+            ? readPromptFile(promptFile)
             : builtinPrompts(integer('--prompt-count', flags.promptCount, 1)),
           draftKs: kValues,
           repetitions: integer('--repetitions', flags.repetitions, 1),

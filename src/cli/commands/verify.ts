@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_VERIFIER_OPTIONS } from '../../agent/verifier/engine.js';
 import { startVerifier } from '../../agent/verifier/run.js';
+import { resolveModelPath } from '../../agent/model-path.js';
 
 export function positiveInteger(name: string) {
   return (value: string): number => {
@@ -15,7 +16,13 @@ export function registerVerifyCommand(program: Command): void {
   program
     .command('verify')
     .description('Serve speculative-decoding verification (POST /v1/verify) for a target GGUF model')
-    .requiredOption('--model <path>', 'target model (GGUF)', process.env.CONFIGSPEC_MODEL)
+    .requiredOption(
+      '--model <path>',
+      'target model (GGUF file, or its name with --model-source)',
+      process.env.CONFIGSPEC_MODEL,
+    )
+    .option('--model-source <uri>', 'file:// URI of the model (as the operator passes it)')
+    .option('--model-sha256 <hex>', 'expected SHA-256 of the model file (checked by the fetch step)')
     .option('--host <host>', 'address to listen on', '0.0.0.0')
     .option('--port <n>', 'port', positiveInteger('--port'), 8081)
     .option('--threads <n>', 'llama.cpp threads', positiveInteger('--threads'), DEFAULT_VERIFIER_OPTIONS.threads)
@@ -26,6 +33,7 @@ export function registerVerifyCommand(program: Command): void {
     .action(
       async (options: {
         model: string;
+        modelSource?: string;
         host: string;
         port: number;
         threads: number;
@@ -34,10 +42,11 @@ export function registerVerifyCommand(program: Command): void {
         maxWaiting: number;
         maxSessions: number;
       }) => {
-        process.stderr.write(`verifier: loading ${options.model}\n`);
+        const modelPath = resolveModelPath(options.model, options.modelSource);
+        process.stderr.write(`verifier: loading ${modelPath}\n`);
         const verifier = await startVerifier(
           {
-            modelPath: options.model,
+            modelPath,
             threads: options.threads,
             sequences: options.sequences,
             contextSize: options.contextSize,
