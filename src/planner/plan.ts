@@ -257,6 +257,15 @@ export function planDeployment(request: PlanRequest): DeploymentPlan {
       message: `verifier device class "${verifierName}" has no price; Full-accounting cost counts as $0`,
     });
   warnIfTargetDoesNotFit(target, verifier, spec.target.verifier.gpusPerReplica, issues);
+  if (spec.accounting === 'Paper' && spec.objective.maximize === 'EnergyEfficiency' && spec.speculation.k.min === 0)
+    issues.push({
+      severity: 'Warning',
+      code: 'PaperEnergyFavoursNoDrafting',
+      field: 'spec.speculation.k.min',
+      message:
+        'Paper accounting counts drafting energy only, so K = 0 costs 0 J/token and always wins on energy; ' +
+        'set speculation.k.min to 1 or more, or use accounting Full (which counts the wait for the verifier too)',
+    });
 
   // Drafts: resolvable, same tokenizer family as the target, de-duplicated.
   const drafts: { model: ResolvedModel; quantizations: Quantization[] }[] = [];

@@ -462,6 +462,36 @@ describe('planDeployment: infeasible and bad input', () => {
     expect(plan.issues).toEqual([expect.objectContaining({ severity: 'Warning', code: 'TargetDoesNotFit' })]);
     expect(plan.classes.every((c) => c.outcome === 'Selected')).toBe(true);
   });
+
+  it('warns that Paper accounting with an energy objective and K = 0 in range picks K = 0 by construction', () => {
+    const energy = { maximize: 'EnergyEfficiency' as const };
+    const paperFromZero = planDeployment({
+      deployment: deployment({ accounting: 'Paper', objective: energy }),
+      deviceClasses: [],
+      now: NOW,
+    });
+    expect(paperFromZero.issues).toEqual([
+      expect.objectContaining({
+        severity: 'Warning',
+        code: 'PaperEnergyFavoursNoDrafting',
+        field: 'spec.speculation.k.min',
+      }),
+    ]);
+    expect(paperFromZero.classes.every((c) => c.selected?.k === 0)).toBe(true);
+    const paperFromOne = planDeployment({
+      deployment: deployment({ accounting: 'Paper', objective: energy, speculation: { k: { min: 1, max: 8 } } }),
+      deviceClasses: [],
+      now: NOW,
+    });
+    expect(paperFromOne.issues).toEqual([]);
+    expect(paperFromOne.classes.every((c) => (c.selected?.k ?? 0) >= 1)).toBe(true);
+    const fullFromZero = planDeployment({
+      deployment: deployment({ objective: energy }),
+      deviceClasses: [],
+      now: NOW,
+    });
+    expect(fullFromZero.issues).toEqual([]);
+  });
 });
 
 describe('timestamps', () => {
