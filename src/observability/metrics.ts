@@ -182,10 +182,24 @@ export class OperatorMetrics {
 
   /** Writes (not reads) counted so far; the idle check asserts this stays flat. */
   async writeRequests(excludeResources: readonly string[] = ['leases', 'events']): Promise<number> {
+    const byResource = await this.writeRequestsByResource(excludeResources);
+    return Object.values(byResource).reduce((sum, count) => sum + count, 0);
+  }
+
+  /** Writes counted so far keyed "verb resource", so a failed idle check says what was written. */
+  async writeRequestsByResource(
+    excludeResources: readonly string[] = ['leases', 'events'],
+  ): Promise<Record<string, number>> {
     const metric = await this.apiserverRequests.get();
-    return metric.values
-      .filter((v) => WRITE_VERBS.has(String(v.labels.verb)) && !excludeResources.includes(String(v.labels.resource)))
-      .reduce((sum, v) => sum + v.value, 0);
+    const counts: Record<string, number> = {};
+    for (const v of metric.values) {
+      const verb = String(v.labels.verb);
+      const resource = String(v.labels.resource);
+      if (!WRITE_VERBS.has(verb) || excludeResources.includes(resource)) continue;
+      const key = `${verb} ${resource}`;
+      counts[key] = (counts[key] ?? 0) + v.value;
+    }
+    return counts;
   }
 
   private removeClassSeries(namespace: string, deployment: string, deviceClass: string): void {

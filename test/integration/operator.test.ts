@@ -205,9 +205,10 @@ describe('configspec operator on the local control plane', () => {
     async () => {
       // Let the K change settle (status, events), then watch the operator's own request counter.
       await new Promise((resolve) => setTimeout(resolve, 10_000));
-      const before = await operator.metrics.writeRequests(['leases']);
+      // Compared per "verb resource" so that a failure names what was written.
+      const before = await operator.metrics.writeRequestsByResource(['leases']);
       await new Promise((resolve) => setTimeout(resolve, 60_000));
-      expect(await operator.metrics.writeRequests(['leases'])).toBe(before);
+      expect(await operator.metrics.writeRequestsByResource(['leases'])).toEqual(before);
       const reconciles = await operator.metrics.reconcileTotal.get();
       expect(reconciles.values.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThan(4);
     },
