@@ -65,6 +65,10 @@ cluster-status: ## Say what of the local control plane runs
 .PHONY: test
 test: lint test-unit test-dataplane test-integration ## Everything CI runs: lint, unit and integration tests
 
+.PHONY: chart-files
+chart-files: build testbin ## Regenerate the chart's crds/ and catalog DeviceClasses, and config/operator/ (from the chart)
+	node hack/chart-files.mjs
+
 .PHONY: demo
 demo: build ## The whole system on this machine (see README)
 	bash hack/demo.sh

@@ -59,3 +59,51 @@ export function buildProfilerIdentity(operatorNamespace: string): ProfilerIdenti
     },
   };
 }
+
+// The operator's own permissions, derived from what the code does (each rule names its user). The chart's
+// templates/rbac.yaml renders exactly these; test/integration/chart.test.ts checks that they agree, and
+// test/integration/operator-rbac.test.ts runs the operator with nothing more.
+//
+// Blocking owner references (blockOwnerDeletion on what a SpecDecodeDeployment or a profile owns) need `update`
+// on the owner's finalizers subresource where the OwnerReferencesPermissionEnforcement admission plugin runs.
+
+/** Cluster-scoped inputs, whatever namespaces are watched (ClusterRole, ClusterRoleBinding). */
+export const OPERATOR_CLUSTER_RULES: readonly PolicyRule[] = [
+  // Informers (src/controller/operator.ts); DeviceClass status (device-class-reconciler.ts).
+  { apiGroups: [GROUP], resources: ['deviceclasses'], verbs: ['list', 'watch'] },
+  { apiGroups: [GROUP], resources: ['deviceclasses/status'], verbs: ['patch'] },
+  // Informers; the profile objects profiling creates (controller/profiling.ts → createIfAbsent).
+  { apiGroups: [GROUP], resources: ['draftprofiles', 'alignmentprofiles'], verbs: ['list', 'watch', 'create'] },
+  // Profiling Jobs are owned by their profile with blockOwnerDeletion.
+  { apiGroups: [GROUP], resources: ['draftprofiles/finalizers', 'alignmentprofiles/finalizers'], verbs: ['update'] },
+  // Placement and DeviceClass node counts.
+  { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] },
+];
+
+/**
+ * Namespaced kinds in the watched namespaces (a ClusterRole bound cluster-wide, or by a RoleBinding in the one
+ * watched namespace). Owned workloads are written by server-side apply (patch; create when absent); drafters
+ * and their K ConfigMaps are deleted when their class loses its nodes (reconciler.ts deleteStaleDrafters).
+ */
+export const OPERATOR_WORKLOAD_RULES: readonly PolicyRule[] = [
+  { apiGroups: [GROUP], resources: ['specdecodedeployments'], verbs: ['list', 'watch'] },
+  { apiGroups: [GROUP], resources: ['specdecodedeployments/status'], verbs: ['patch'] },
+  { apiGroups: [GROUP], resources: ['specdecodedeployments/finalizers'], verbs: ['update'] },
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'watch', 'create', 'patch'] },
+  { apiGroups: ['apps'], resources: ['daemonsets'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
+  { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch', 'create', 'patch'] },
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
+  // Aggregated Events (src/k8s/events.ts): create, then merge-patch the series count.
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+];
+
+/** The operator's own namespace (Role): its leader-election Lease and the profiling Jobs. */
+export function operatorNamespaceRules(leaseName: string): PolicyRule[] {
+  return [
+    // src/k8s/lease.ts: create once, then get and update (PUT with the resourceVersion read) only that Lease.
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [leaseName] },
+    // Informer; createIfAbsent; stale profiles' finished Jobs are deleted to measure again.
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['list', 'watch', 'create', 'delete'] },
+  ];
+}
