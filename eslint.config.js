@@ -1,7 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// The decision core (cost model, planner) must stay pure: no client, clock, file or network access.
+// The decision core (cost model, planner) and the plan report must stay pure: no client, clock, file or network access.
 const impureModules = [
   { name: '@kubernetes/client-node', message: 'Only src/k8s may import the Kubernetes client.' },
   { name: 'express', message: 'The decision core is pure.' },
@@ -38,7 +38,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [impureModules[0]] }] },
   },
   {
-    files: ['src/costmodel/**/*.ts', 'src/planner/**/*.ts'],
+    files: ['src/costmodel/**/*.ts', 'src/planner/**/*.ts', 'src/report/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [...impureModules, ...nodeIo] }],
       'no-restricted-globals': [

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { LineCounter, isMap, isNode, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
-import type { ValidationError } from './errors.js';
+import { childPath, type ValidationError } from './errors.js';
 import { isConfigSpecApiObject, validateAndDefault, type ValidateOptions } from './validate.js';
 import type { ConfigSpecObject } from './types.js';
 
@@ -107,18 +107,44 @@ export function loadText(file: string, text: string, result: LoadResult): void {
   documents.forEach((document, documentIndex) => {
     const object: unknown = document.toJS({ maxAliasCount: 100 });
     if (object === null || object === undefined) return; // an empty document (e.g. after a trailing ---)
-    if (!isConfigSpecApiObject(object)) {
-      const header = object as { apiVersion?: unknown; kind?: unknown };
-      result.skipped.push({
-        file,
-        documentIndex,
-        apiVersion: String(header.apiVersion ?? ''),
-        kind: String(header.kind ?? ''),
+    if (isKubectlList(object)) {
+      // `kubectl get … -o yaml` wraps what it prints in a v1 List: each item is a document of its own.
+      object.items.forEach((item, itemIndex) => {
+        const itemPath = `items[${itemIndex}]`;
+        const lineOfPath = (path: string) =>
+          lineOf(document, lineCounter, path === '' ? itemPath : childPath(itemPath, path));
+        addDocument(file, documentIndex, item, lineOfPath, result);
       });
       return;
     }
-    result.documents.push({ file, documentIndex, object, lineOf: (path) => lineOf(document, lineCounter, path) });
+    addDocument(file, documentIndex, object, (path) => lineOf(document, lineCounter, path), result);
   });
+}
+
+/** The v1 List kubectl prints for `get -o yaml` of several objects or types. */
+function isKubectlList(object: unknown): object is { items: unknown[] } {
+  const header = object as { apiVersion?: unknown; kind?: unknown; items?: unknown };
+  return header.apiVersion === 'v1' && header.kind === 'List' && Array.isArray(header.items);
+}
+
+function addDocument(
+  file: string,
+  documentIndex: number,
+  object: unknown,
+  lineOfPath: (path: string) => number | undefined,
+  result: LoadResult,
+): void {
+  if (!isConfigSpecApiObject(object)) {
+    const header = object as { apiVersion?: unknown; kind?: unknown };
+    result.skipped.push({
+      file,
+      documentIndex,
+      apiVersion: String(header.apiVersion ?? ''),
+      kind: String(header.kind ?? ''),
+    });
+    return;
+  }
+  result.documents.push({ file, documentIndex, object, lineOf: lineOfPath });
 }
 
 function lineOf(document: Document, lineCounter: LineCounter, path: string): number | undefined {
