@@ -8,6 +8,7 @@ import { registerGenModelsCommand } from './commands/gen-models.js';
 import { registerFleetCommand } from './commands/fleet.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerOperatorCommand } from './commands/operator.js';
+import { registerPlanCommand } from './commands/plan.js';
 
 const program = new Command()
   .name('configspec')
@@ -18,6 +19,7 @@ const program = new Command()
 registerFleetCommand(program);
 registerGenModelsCommand(program);
 registerValidateCommand(program);
+registerPlanCommand(program);
 registerOperatorCommand(program);
 registerVerifyCommand(program);
 registerDraftCommand(program);
