@@ -13,6 +13,7 @@ import type {
   FrontierEntry,
   InputBasis,
   SpecDecodeDeployment,
+  SpecDecodeDeploymentStatus,
 } from '../api/types.js';
 import type { OperatorMetrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/log.js';
@@ -70,6 +71,15 @@ export class SpecDecodeReconciler {
    * and apply the same content again (harmless, but a write).
    */
   private readonly lastApplied = new Map<string, { desired: string; before: string | undefined; at: number }>();
+  /**
+   * Our last status write per deployment and the resourceVersion the cache showed before it. A pass that runs
+   * before the informer delivers that write (woken by a change of a DaemonSet, say) must start from the status we
+   * wrote: from the cached one it would see the same transitions again and repeat their Events and the write.
+   */
+  private readonly lastStatusWrite = new Map<
+    string,
+    { status: SpecDecodeDeploymentStatus; before: string | undefined; at: number }
+  >();
 
   constructor(private readonly options: ReconcilerOptions) {}
 
@@ -78,14 +88,15 @@ export class SpecDecodeReconciler {
     const [namespace, name] = splitKey(key);
     const stored = cache.specDecodeDeployments.get(name, namespace);
     if (!stored || stored.metadata.deletionTimestamp) {
-      // Garbage collection removes what it owned; only our metric series need forgetting.
+      // Garbage collection removes what it owned; only our metric series and memos need forgetting.
       metrics?.forgetDeployment(namespace, name);
+      this.lastStatusWrite.delete(key);
       return {};
     }
-    const sdd = stored as Sdd;
-    const log = this.options.log.child({ sdd: key, generation: sdd.metadata.generation });
     const now = this.options.clock.now();
     const nowText = new Date(now).toISOString();
+    const sdd = this.withOurLatestStatus(key, stored as Sdd, now);
+    const log = this.options.log.child({ sdd: key, generation: sdd.metadata.generation });
 
     // 1–2. Observe and plan.
     const deviceClasses = cache.deviceClasses.list();
@@ -176,6 +187,7 @@ export class SpecDecodeReconciler {
     });
     if (!jsonEqual(status, sdd.status ?? {})) {
       await this.options.writer.applyStatus({ ...sdd, status } as unknown as KubeObject);
+      this.lastStatusWrite.set(key, { status, before: stored.metadata.resourceVersion, at: now });
       writes += 1;
       this.recordTransitions(sdd, classPlans, status.conditions ?? []);
     }
@@ -193,6 +205,17 @@ export class SpecDecodeReconciler {
     });
     if (writes > 0) log.info('Reconciled SpecDecodeDeployment', { writes });
     return requeueForCooldown(sdd, classPlans, now);
+  }
+
+  /** The cached deployment, with the status we last wrote while the cache has not caught up with that write. */
+  private withOurLatestStatus(key: string, cached: Sdd, now: number): Sdd {
+    const memo = this.lastStatusWrite.get(key);
+    if (!memo) return cached;
+    if (now - memo.at > CACHE_LAG_GRACE_MS || cached.metadata.resourceVersion !== memo.before) {
+      this.lastStatusWrite.delete(key);
+      return cached;
+    }
+    return { ...cached, status: memo.status };
   }
 
   private needsApply(object: KubeObject, now: number): boolean {

@@ -235,6 +235,24 @@ describe('SpecDecodeReconciler', () => {
 });
 
 describe('SpecDecodeReconciler with a lagging cache', () => {
+  it('does not repeat a status write or its Events while the cache has not caught up with that write', async () => {
+    const t = setup(noProfiling);
+    const beforeFirstPass = structuredClone(t.cluster.get<KubeObject>('SpecDecodeDeployment', 'chat', 'team-a')!);
+    const first = await t.pass();
+    expect(first.writes.map((w) => w.verb)).toContain('applyStatus');
+    const selections = t.events.events.filter((e) => e.reason === 'ConfigurationSelected').length;
+    expect(selections).toBe(2);
+    // Woken by something else before the informer delivered our status: the cache still shows the old object.
+    t.cluster.restore(beforeFirstPass);
+    const second = await t.pass();
+    expect(second.writes).toEqual([]);
+    expect(t.events.events.filter((e) => e.reason === 'ConfigurationSelected')).toHaveLength(selections);
+    // Past the grace period the cache is believed again (a lost write is then written anew).
+    await t.clock.advance(31_000);
+    const third = await t.pass();
+    expect(third.writes.map((w) => w.verb)).toContain('applyStatus');
+  });
+
   it('does not apply the same content again while the cache has not caught up with its write', async () => {
     const t = setup(noProfiling);
     await t.pass();
