@@ -3,6 +3,7 @@
 // only connects the parts.
 import type { KubeObject } from './ports.js';
 import { connect, type ConnectionOptions } from '../k8s/client.js';
+import { KubeAccessReviewer } from '../k8s/access-review.js';
 import { ServerSideApplier } from '../k8s/apply.js';
 import { AggregatingEventRecorder } from '../k8s/events.js';
 import { makeInformer } from '../k8s/informers.js';
@@ -30,6 +31,8 @@ export interface OperatorConfig {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   httpHost: string;
   httpPort: number;
+  /** Require a bearer token allowed to `get` /metrics (TokenReview + SubjectAccessReview). */
+  metricsAuth?: boolean;
   concurrency: number;
   resyncIntervalMs: number;
   leaderElection:
@@ -108,6 +111,14 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const server = await startProbeServer({
     registry: metrics.registry,
     readiness: { informers: () => manager.cachesSynced() },
+    ...(config.metricsAuth
+      ? {
+          metricsAuth: {
+            reviewer: new KubeAccessReviewer(rest),
+            onReviewError: (err: unknown) => log.warn('Reviewing /metrics credentials failed', { err }),
+          },
+        }
+      : {}),
     host: config.httpHost,
     port: config.httpPort,
   });

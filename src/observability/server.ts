@@ -5,6 +5,7 @@ import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { metricsAuthMiddleware, type MetricsAuthOptions } from './metrics-auth.js';
 
 export type HealthCheck = () => boolean;
 
@@ -14,6 +15,8 @@ export interface ProbeServerOptions {
   readiness: Record<string, HealthCheck>;
   /** Named liveness checks (default: none, the process answering is enough). */
   liveness?: Record<string, HealthCheck>;
+  /** Put /metrics behind TokenReview + SubjectAccessReview; the probes stay open for the kubelet. */
+  metricsAuth?: MetricsAuthOptions;
   host?: string;
   port: number;
 }
@@ -26,7 +29,10 @@ export interface ProbeServer {
 export function createProbeApp(options: Omit<ProbeServerOptions, 'host' | 'port'>): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/metrics', async (_req, res) => {
+  const guard: express.RequestHandler = options.metricsAuth
+    ? metricsAuthMiddleware(options.metricsAuth)
+    : (_req, _res, next) => next();
+  app.get('/metrics', guard, async (_req, res) => {
     try {
       res.set('Content-Type', options.registry.contentType);
       res.send(await options.registry.metrics());

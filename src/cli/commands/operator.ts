@@ -18,6 +18,7 @@ export interface OperatorFlags {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   httpHost: string;
   httpPort: number;
+  metricsAuth?: boolean;
   concurrency: number;
   resync: number;
   leaderElect: boolean;
@@ -52,6 +53,7 @@ export function operatorConfig(
     imagePullPolicy: flags.imagePullPolicy,
     httpHost: flags.httpHost,
     httpPort: flags.httpPort,
+    metricsAuth: flags.metricsAuth ?? false,
     concurrency: flags.concurrency,
     resyncIntervalMs: flags.resync * 1000,
     leaderElection: flags.leaderElect
@@ -93,6 +95,10 @@ export function registerOperatorCommand(program: Command): void {
     .option('--image-pull-policy <policy>', 'Always, IfNotPresent or Never')
     .option('--http-host <address>', 'address of /metrics, /healthz and /readyz', '0.0.0.0')
     .option('--http-port <port>', 'port of /metrics, /healthz and /readyz', port, 8080)
+    .option(
+      '--metrics-auth',
+      'serve /metrics only to bearer tokens allowed to get it (TokenReview + SubjectAccessReview)',
+    )
     .option('--concurrency <n>', 'SpecDecodeDeployments reconciled at once', positiveInteger('--concurrency'), 2)
     .option('--resync <seconds>', 'queue every object again this often', seconds, 600)
     .option('--no-leader-elect', 'run without leader election (one replica only)')
