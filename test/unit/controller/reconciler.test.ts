@@ -111,6 +111,25 @@ describe('SpecDecodeReconciler', () => {
     expect(t.events.events.filter((e) => e.reason === 'ConfigurationSelected')).toHaveLength(2);
   });
 
+  it('applies the objects of a pass concurrently, each drafter DaemonSet after the K ConfigMaps', async () => {
+    const t = setup(noProfiling);
+    const apply = t.cluster.apply.bind(t.cluster);
+    let inFlight = 0;
+    let peak = 0;
+    const finished: string[] = [];
+    t.cluster.apply = (async (object: KubeObject) => {
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      finished.push(object.kind);
+      inFlight -= 1;
+      return apply(object);
+    }) as typeof t.cluster.apply;
+    await t.pass();
+    expect(peak).toBe(4);
+    expect(finished.lastIndexOf('ConfigMap')).toBeLessThan(finished.indexOf('DaemonSet'));
+    expect(finished.filter((kind) => kind === 'DaemonSet')).toHaveLength(2);
+  });
+
   it('becomes Ready once the workloads are ready, then writes nothing while nothing changes', async () => {
     const t = setup(noProfiling);
     await t.pass();
