@@ -8,6 +8,8 @@ import { registerGenModelsCommand } from './commands/gen-models.js';
 import { registerFleetCommand } from './commands/fleet.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerOperatorCommand } from './commands/operator.js';
+import { registerFetchCommand } from './commands/fetch.js';
+import { registerModelCacheCommand } from './commands/model-cache.js';
 import { registerPlanCommand } from './commands/plan.js';
 
 const program = new Command()
@@ -24,5 +26,7 @@ registerOperatorCommand(program);
 registerVerifyCommand(program);
 registerDraftCommand(program);
 registerProfileCommand(program);
+registerFetchCommand(program);
+registerModelCacheCommand(program);
 
 await program.parseAsync(process.argv);
