@@ -21,9 +21,9 @@ export interface PlotPanel {
   selected?: Configuration;
 }
 
-const PANEL_WIDTH = 560;
+const PANEL_WIDTH = 700;
 const PANEL_HEIGHT = 300;
-const MARGIN = { left: 56, right: 190, top: 30, bottom: 40 };
+const MARGIN = { left: 56, right: 250, top: 30, bottom: 40 };
 // A palette that stays distinguishable for the common colour-vision deficiencies (Okabe–Ito).
 const COLOURS = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000'];
 const DASHES = ['', '6 3', '2 3', '8 3 2 3'];
