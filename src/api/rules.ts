@@ -119,6 +119,14 @@ function sourcedModelIsDescribed(model: Json): string | undefined {
   return missing.length === 0 ? undefined : `missing ${missing.join(' and ')}`;
 }
 
+/** self: one of spec.drafts. A file per quantisation is only meaningful for a quantisation the draft offers. */
+function draftSourcesAmongQuantizations(draft: Json): string | undefined {
+  if (!has(draft, 'sources')) return undefined;
+  const offered = list(field(draft, 'quantizations'));
+  const stray = list(field(draft, 'sources')).find((source) => !offered.includes(field(source, 'quantization')));
+  return stray === undefined ? undefined : `got ${quote(field(stray, 'quantization'))}`;
+}
+
 /** self: spec.drafts. Each draft model appears once. */
 function draftNamesUnique(drafts: Json): string | undefined {
   const names = list(drafts).map((draft) => field(draft, 'model', 'name'));
@@ -233,6 +241,13 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
     at: 'spec.drafts',
     message: 'draft model names must be unique',
     check: draftNamesUnique,
+  },
+  {
+    kind: 'SpecDecodeDeployment',
+    at: 'spec.drafts[*]',
+    message: "every sources[].quantization must be one of this draft's quantizations",
+    fieldPath: '.sources',
+    check: draftSourcesAmongQuantizations,
   },
   {
     kind: 'SpecDecodeDeployment',

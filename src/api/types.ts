@@ -37,12 +37,28 @@ export type ProfilingMode = 'IfMissing' | 'Periodic' | 'Never';
 export type Accounting = 'Full' | 'Paper';
 export type Basis = 'Measured' | 'Prior';
 
+/** A key of a Secret in the deployment's namespace (referenced, never copied). */
+export interface SecretKeyRef {
+  name: string;
+  /** Default token. */
+  key?: string;
+}
+
 /** Where a model file can be fetched from. */
 export interface ModelSource {
   /** https://…, hf://org/repo/file.gguf, pvc://claim/path or file:///path */
   uri: string;
+  /** hf:// only: branch, tag or commit (default main). */
+  revision?: string;
   sha256?: string;
   sizeBytes?: number;
+  /** Bearer token of a private source. */
+  secretRef?: SecretKeyRef;
+}
+
+/** The file of one quantisation of a draft. */
+export interface QuantizedModelSource extends ModelSource {
+  quantization: Quantization;
 }
 
 /** A model named from the built-in catalog, or described in full. */
@@ -75,6 +91,8 @@ export interface TargetSpec {
 export interface DraftCandidate {
   model: ModelRef;
   quantizations: Quantization[];
+  /** Per-quantisation files; the catalog's (or model.source) for quantisations not listed. */
+  sources?: QuantizedModelSource[];
 }
 
 export interface KRange {
@@ -174,10 +192,20 @@ export interface ObservedFigures {
   windowSeconds?: number;
 }
 
+/** Delivery of the selected draft file to a class's nodes (the rollout gate of a model change). */
+export interface ModelDeliveryStatus {
+  draft: string;
+  quantization: Quantization;
+  /** Nodes whose cache holds the file, verified. */
+  readyNodes: number;
+  state: 'Prefetching' | 'Serving';
+}
+
 export interface DeviceClassStatus {
   name: string;
   nodes: number;
   readyNodes: number;
+  model?: ModelDeliveryStatus;
   selected?: Configuration;
   predicted?: Figures;
   basis?: InputBasis;

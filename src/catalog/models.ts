@@ -2,7 +2,7 @@
 // published file sizes where one was found (decimal GB as Hugging Face shows them), else computed from
 // bits per weight; the source of each says which.
 import type { Quantization } from '../api/types.js';
-import type { CatalogModel, FigureSource } from './types.js';
+import type { CatalogFile, CatalogModel, FigureSource } from './types.js';
 
 const QUANTIZE_TABLE = 'https://github.com/ggml-org/llama.cpp/blob/master/tools/quantize/quantize.cpp';
 
@@ -42,6 +42,44 @@ function published(url: string, note: string): FigureSource {
 
 const hf = (repo: string) => `https://huggingface.co/${repo}`;
 
+const NOT_VERIFIED =
+  'No digest or exact byte count was read from the source in this session, so sha256 and sizeBytes are left out; ' +
+  'configspec fetch records the SHA-256 it computes on first download.';
+
+/**
+ * A file of bartowski's GGUF conversions on Hugging Face, named by that uploader's convention
+ * <Base>-<QUANT>.gguf (F16 as -f16). `seen` says whether this session saw the name in a listing (the figure
+ * sources above) or only follows the convention; `revision` pins the commit whose listing was seen.
+ */
+function bartowski(
+  repo: string,
+  base: string,
+  quantization: Quantization,
+  seen: string | undefined,
+  revision?: string,
+): CatalogFile {
+  const suffix = quantization === 'F16' ? 'f16' : quantization;
+  return {
+    uri: `hf://bartowski/${repo}/${base}-${suffix}.gguf`,
+    ...(revision ? { revision } : {}),
+    note:
+      (seen
+        ? `File listed at ${seen}. `
+        : "Name follows the uploader's convention; not seen in a listing in this session. ") + NOT_VERIFIED,
+  };
+}
+
+function bartowskiAll(
+  repo: string,
+  base: string,
+  seen: Partial<Record<Quantization, { at: string; revision?: string }>>,
+  only: readonly Quantization[] = ['Q4_K_M', 'Q5_K_M', 'Q8_0', 'F16'],
+) {
+  return Object.fromEntries(only.map((q) => [q, bartowski(repo, base, q, seen[q]?.at, seen[q]?.revision)])) as Partial<
+    Record<Quantization, CatalogFile>
+  >;
+}
+
 function architecture(repo: string, layers: number, kvHeads: number, headDim: number): FigureSource {
   return {
     kind: 'published',
@@ -54,6 +92,21 @@ function parameters(repo: string, billions: number, wording: string): FigureSour
   return { kind: 'published', url: hf(repo), note: `Model card: ${wording} (${billions} B).` };
 }
 
+// Listings seen in this session (the figure sources cite the same pages), pinned to the commit shown.
+const QWEN15_SEEN = {
+  at: hf('bartowski/Qwen2.5-1.5B-Instruct-GGUF/tree/192167f67eb1bcdd83490223333ce1f168bd917c'),
+  revision: '192167f67eb1bcdd83490223333ce1f168bd917c',
+};
+const LLAMA1B_SEEN = {
+  at: hf('bartowski/Llama-3.2-1B-Instruct-GGUF/tree/75d9ce89a396904281ff206512df71234e2ba5ef'),
+  revision: '75d9ce89a396904281ff206512df71234e2ba5ef',
+};
+const LLAMA8B_SEEN = {
+  at: hf('bartowski/Meta-Llama-3.1-8B-Instruct-GGUF/tree/4c506ee36f8097e80414dd2ed2dcf7055cae89e5'),
+  revision: '4c506ee36f8097e80414dd2ed2dcf7055cae89e5',
+};
+
+// Split files (over Hugging Face's 50 GB limit: 32B F16, 70B Q5_K_M and above) are left out: one source is one file.
 export const CATALOG_MODELS: readonly CatalogModel[] = [
   {
     name: 'qwen2.5-0.5b-instruct',
@@ -85,6 +138,7 @@ export const CATALOG_MODELS: readonly CatalogModel[] = [
         note: 'Half of the published f32 file (Qwen2-0.5B-Instruct-f32.gguf 1.98 GB) ≈ 0.99 GB.',
       },
     },
+    files: bartowskiAll('Qwen2.5-0.5B-Instruct-GGUF', 'Qwen2.5-0.5B-Instruct', {}),
   },
   {
     name: 'qwen2.5-1.5b-instruct',
@@ -114,6 +168,10 @@ export const CATALOG_MODELS: readonly CatalogModel[] = [
       Q8_0: computed(1.54, 'Q8_0', 'bartowski lists a Qwen2-1.5B fine-tune Q8_0 at 1646.57 MB.'),
       F16: computed(1.54, 'F16'),
     },
+    files: bartowskiAll('Qwen2.5-1.5B-Instruct-GGUF', 'Qwen2.5-1.5B-Instruct', {
+      Q4_K_M: QWEN15_SEEN,
+      Q5_K_M: QWEN15_SEEN,
+    }),
   },
   {
     name: 'qwen2.5-3b-instruct',
@@ -140,6 +198,12 @@ export const CATALOG_MODELS: readonly CatalogModel[] = [
       ),
       F16: computed(3.09, 'F16', 'bartowski lists the f32 file at 12.35 GB, i.e. about 6.2 GB at 16 bits.'),
     },
+    files: bartowskiAll('Qwen2.5-3B-Instruct-GGUF', 'Qwen2.5-3B-Instruct', {
+      Q8_0: {
+        at: hf('bartowski/Qwen2.5-3B-Instruct-GGUF/commit/2f78b283bf02cc0e7ba740e196521e05e1bbc900'),
+        revision: '2f78b283bf02cc0e7ba740e196521e05e1bbc900',
+      },
+    }),
   },
   {
     name: 'qwen2.5-7b-instruct',
@@ -169,6 +233,9 @@ export const CATALOG_MODELS: readonly CatalogModel[] = [
       Q8_0: computed(7.61, 'Q8_0'),
       F16: computed(7.61, 'F16'),
     },
+    files: bartowskiAll('Qwen2.5-7B-Instruct-GGUF', 'Qwen2.5-7B-Instruct', {
+      Q4_K_M: { at: hf('bartowski/Qwen2.5-7B-Instruct-GGUF/blob/main/Qwen2.5-7B-Instruct-Q4_K_M.gguf') },
+    }),
   },
   {
     name: 'qwen2.5-14b-instruct',
@@ -194,6 +261,17 @@ export const CATALOG_MODELS: readonly CatalogModel[] = [
       Q5_K_M: computed(14.7, 'Q5_K_M'),
       Q8_0: computed(14.7, 'Q8_0'),
       F16: computed(14.7, 'F16'),
+    },
+    files: {
+      ...bartowskiAll('Qwen2.5-14B-Instruct-GGUF', 'Qwen2.5-14B-Instruct', {}, ['Q5_K_M', 'Q8_0', 'F16']),
+      Q4_K_M: {
+        uri: 'hf://ThomasBaruzier/Qwen2.5-14B-Instruct-GGUF/Qwen2.5-14B-Instruct-Q4_K_M.gguf',
+        revision: '7cd3561d7ba540a8ee01214748fde267d36c8eaf',
+        sizeBytes: 8_988_110_944,
+        note:
+          'Size from the Git LFS pointer at that commit (see the Q4_K_M figure source). The pointer also names the ' +
+          'digest, but it was not recorded in this session, so sha256 is left out rather than guessed.',
+      },
     },
   },
   {
@@ -224,6 +302,7 @@ export const CATALOG_MODELS: readonly CatalogModel[] = [
       Q8_0: computed(32.5, 'Q8_0'),
       F16: computed(32.5, 'F16'),
     },
+    files: bartowskiAll('Qwen2.5-32B-Instruct-GGUF', 'Qwen2.5-32B-Instruct', {}, ['Q4_K_M', 'Q5_K_M', 'Q8_0']),
   },
   {
     name: 'llama-3.2-1b-instruct',
@@ -251,6 +330,14 @@ export const CATALOG_MODELS: readonly CatalogModel[] = [
       ),
       F16: computed(1.24, 'F16'),
     },
+    files: bartowskiAll('Llama-3.2-1B-Instruct-GGUF', 'Llama-3.2-1B-Instruct', {
+      Q4_K_M: {
+        at: hf('bartowski/Llama-3.2-1B-Instruct-GGUF/tree/d1738bbcc8ec1f61cf4edbbab55e3522f67ecdd4'),
+        revision: 'd1738bbcc8ec1f61cf4edbbab55e3522f67ecdd4',
+      },
+      Q5_K_M: LLAMA1B_SEEN,
+      Q8_0: LLAMA1B_SEEN,
+    }),
   },
   {
     name: 'llama-3.2-3b-instruct',
@@ -279,6 +366,27 @@ export const CATALOG_MODELS: readonly CatalogModel[] = [
       ),
       Q8_0: computed(3.21, 'Q8_0'),
       F16: computed(3.21, 'F16'),
+    },
+    files: {
+      ...bartowskiAll(
+        'Llama-3.2-3B-Instruct-GGUF',
+        'Llama-3.2-3B-Instruct',
+        {
+          Q4_K_M: {
+            at: hf('bartowski/Llama-3.2-3B-Instruct-GGUF/tree/cfaf35c9544c7819c89a75b3093ac122f2f8cf34'),
+            revision: 'cfaf35c9544c7819c89a75b3093ac122f2f8cf34',
+          },
+        },
+        ['Q4_K_M', 'Q8_0', 'F16'],
+      ),
+      Q5_K_M: {
+        uri: 'hf://ThomasBaruzier/Llama-3.2-3B-Instruct-GGUF/Llama-3.2-3B-Instruct-Q5_K_M.gguf',
+        revision: '8574e18b79122250e3e8e31d9575209198911fa2',
+        sizeBytes: 2_322_154_048,
+        note:
+          'Size from the Git LFS pointer at that commit (see the Q5_K_M figure source); its digest was not recorded ' +
+          'in this session, so sha256 is left out rather than guessed.',
+      },
     },
   },
   {
@@ -312,6 +420,12 @@ export const CATALOG_MODELS: readonly CatalogModel[] = [
         'Meta-Llama-3-8B-Instruct-bf16.gguf 16068890912 bytes; Llama 3 8B and 3.1 8B share the architecture and BF16/F16 are both 16 bits.',
       ),
     },
+    files: bartowskiAll(
+      'Meta-Llama-3.1-8B-Instruct-GGUF',
+      'Meta-Llama-3.1-8B-Instruct',
+      { Q4_K_M: LLAMA8B_SEEN, Q5_K_M: LLAMA8B_SEEN },
+      ['Q4_K_M', 'Q5_K_M', 'Q8_0'],
+    ),
   },
   {
     name: 'llama-3.3-70b-instruct',
@@ -335,5 +449,6 @@ export const CATALOG_MODELS: readonly CatalogModel[] = [
       Q8_0: computed(70.6, 'Q8_0'),
       F16: computed(70.6, 'F16'),
     },
+    files: bartowskiAll('Llama-3.3-70B-Instruct-GGUF', 'Llama-3.3-70B-Instruct', {}, ['Q4_K_M']),
   },
 ];

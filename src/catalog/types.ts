@@ -55,6 +55,20 @@ export interface CatalogDeviceClass {
 
 export type ModelFigure = 'parametersBillions' | 'architecture' | Quantization;
 
+/**
+ * A GGUF file of one quantisation, in the API's ModelSource terms. sha256 and sizeBytes only where a digest or
+ * exact byte count was read from the source itself (never rounded or guessed); the fetch step verifies what is
+ * given and records the digest it computes for the rest.
+ */
+export interface CatalogFile {
+  uri: string;
+  revision?: string;
+  sha256?: string;
+  sizeBytes?: number;
+  /** Where the name (and any size or digest) comes from, and what was not verified. */
+  note: string;
+}
+
 export interface CatalogModel {
   name: string;
   family: string;
@@ -68,6 +82,8 @@ export interface CatalogModel {
   /** GGUF file size in bytes per quantisation. */
   ggufBytes: Readonly<Record<Quantization, number>>;
   sources: Sources<ModelFigure>;
+  /** Where to fetch each quantisation (absent: that quantisation needs a source in the deployment). */
+  files: Readonly<Partial<Record<Quantization, CatalogFile>>>;
 }
 
 export interface AcceptancePrior {

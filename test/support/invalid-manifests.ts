@@ -112,6 +112,13 @@ const SDD_CASES: InvalidManifestCase[] = [
     enforcedBy: 'cel',
   },
   {
+    name: 'draft-source-for-a-quantization-not-offered',
+    manifest: sdd((m) => (m.spec.drafts[1].sources = [{ quantization: 'F16', uri: 'hf://org/repo/draft-f16.gguf' }])),
+    path: 'spec.drafts[1].sources',
+    message: "every sources[].quantization must be one of this draft's quantizations",
+    enforcedBy: 'cel',
+  },
+  {
     name: 'pinned-draft-not-a-candidate',
     manifest: pinned((m) => (m.spec.policy.pinned.draft = 'llama-3.1-8b-instruct')),
     path: 'spec.policy.pinned.draft',

@@ -133,7 +133,17 @@ describe('CEL and the TypeScript rules agree', () => {
       verifier: fc.record({ deviceClass: fc.constantFrom('nvidia-a100-80gb', 'raspberry-pi-5') }),
     }),
     drafts: fc.array(
-      fc.record({ model, quantizations: fc.uniqueArray(quantization, { minLength: 1, maxLength: 4 }) }),
+      fc.record(
+        {
+          model,
+          quantizations: fc.uniqueArray(quantization, { minLength: 1, maxLength: 4 }),
+          sources: fc.uniqueArray(fc.record({ quantization, uri: fc.constant('hf://org/repo/model-q.gguf') }), {
+            maxLength: 3,
+            selector: (s) => s.quantization,
+          }),
+        },
+        { requiredKeys: ['model', 'quantizations'] },
+      ),
       { minLength: 1, maxLength: 4 },
     ),
     speculation: fc.record({
