@@ -8,6 +8,7 @@ import { registerGenModelsCommand } from './commands/gen-models.js';
 import { registerFleetCommand } from './commands/fleet.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerOperatorCommand } from './commands/operator.js';
+import { registerProcessKubeletCommand } from './commands/process-kubelet.js';
 import { registerFetchCommand } from './commands/fetch.js';
 import { registerModelCacheCommand } from './commands/model-cache.js';
 import { registerPlanCommand } from './commands/plan.js';
@@ -26,6 +27,7 @@ registerOperatorCommand(program);
 registerVerifyCommand(program);
 registerDraftCommand(program);
 registerProfileCommand(program);
+registerProcessKubeletCommand(program);
 registerFetchCommand(program);
 registerModelCacheCommand(program);
 
