@@ -129,7 +129,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const leading = runLeadership(config, rest, manager, metrics, stop.signal);
   const done = leading.then(async (outcome) => {
     await manager.stopWorkers(outcome !== 'lost');
-    await events.flush();
+    await events.close();
     await manager.stopInformers();
     await server.close();
     log.info('Stopped', { outcome });

@@ -35,6 +35,7 @@ interface Tracked {
   lastObserved: number;
   lastFlush: number;
   flushScheduled: boolean;
+  cancelFlush: () => void;
   created: Promise<boolean>;
 }
 
@@ -84,15 +85,30 @@ export class AggregatingEventRecorder implements EventRecorder {
       lastObserved: now,
       lastFlush: now,
       flushScheduled: false,
+      cancelFlush: () => {},
       created: Promise.resolve(false),
     };
     entry.created = this.track(this.create(entry, regarding, type, reason, action, note));
     this.remember(key, entry);
   }
 
-  /** Waits for writes in flight; used on shutdown and in tests. */
+  /** Waits for writes in flight; used in tests. */
   async flush(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /**
+   * On shutdown: writes the series counts still waiting for their interval now (so none is lost and no timer
+   * outlives the operator), then waits for every write in flight.
+   */
+  async close(): Promise<void> {
+    for (const entry of this.tracked.values()) {
+      if (!entry.flushScheduled) continue;
+      entry.cancelFlush();
+      entry.flushScheduled = false;
+      void this.track(this.writeSeries(entry));
+    }
+    await this.flush();
   }
 
   private async create(
@@ -137,7 +153,7 @@ export class AggregatingEventRecorder implements EventRecorder {
     if (entry.flushScheduled) return;
     entry.flushScheduled = true;
     const wait = Math.max(0, entry.lastFlush + (this.options.seriesFlushMs ?? 60_000) - this.clock.now());
-    this.clock.setTimer(() => {
+    entry.cancelFlush = this.clock.setTimer(() => {
       entry.flushScheduled = false;
       void this.track(this.writeSeries(entry));
     }, wait);

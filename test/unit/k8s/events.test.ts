@@ -55,6 +55,16 @@ describe('AggregatingEventRecorder', () => {
     expect(rest.requests).toHaveLength(2);
   });
 
+  it('writes a waiting series count at once on close, and leaves no timer behind', async () => {
+    const { clock, rest, recorder } = setup();
+    for (let i = 0; i < 3; i += 1) recorder.record(sdd, 'Warning', 'ProfilingFailed', 'Profile', 'Job failed');
+    await recorder.close();
+    expect(rest.requests.map((r) => r.method)).toEqual(['POST', 'PATCH']);
+    expect(rest.requests[1]?.body).toMatchObject({ series: { count: 3 } });
+    await clock.advance(600_000);
+    expect(rest.requests).toHaveLength(2);
+  });
+
   it('starts a new Event for a different note or after the window', async () => {
     const { clock, rest, recorder } = setup();
     recorder.record(sdd, 'Normal', 'Switched', 'Select', 'A');
