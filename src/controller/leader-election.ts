@@ -71,6 +71,8 @@ export class LeaderElector {
   private observed: { record: LeaseRecord; at: number } | undefined;
   private leading = false;
   private lastLeaderSeen: string | undefined;
+  /** When the Lease another identity holds expires on our clock, if one does. */
+  private otherHolderExpiresAt: number | undefined;
 
   constructor(private readonly options: LeaderElectorOptions) {
     this.timings = {
@@ -93,7 +95,12 @@ export class LeaderElector {
   async run(signal: AbortSignal): Promise<LeaderElectionOutcome> {
     while (!signal.aborted) {
       if (await this.tryAcquireOrRenew()) break;
-      await sleep(this.clock, this.timings.retryPeriodMs * (1 + this.random() * JITTER_FACTOR), signal);
+      // The next attempt after a jittered retry period, but no later than the moment the holder's Lease expires
+      // on our clock: a standby then takes over about leaseDuration after the holder's last renewal it saw,
+      // not up to 2.2 retry periods later.
+      const jittered = this.timings.retryPeriodMs * (1 + this.random() * JITTER_FACTOR);
+      const untilExpiry = (this.otherHolderExpiresAt ?? Infinity) - this.clock.now();
+      await sleep(this.clock, Math.max(0, Math.min(jittered, untilExpiry)), signal);
     }
     if (signal.aborted) return 'stopped';
 
@@ -152,6 +159,7 @@ export class LeaderElector {
   private async tryAcquireOrRenew(): Promise<boolean> {
     const now = this.clock.now();
     const mine = this.observed?.record.holderIdentity === this.options.identity;
+    this.otherHolderExpiresAt = undefined;
     try {
       // Fast path while leading: write over the version we last wrote; a Conflict sends us back to reading.
       const current = mine && this.observed ? this.observed.record : await this.options.store.get();
@@ -164,7 +172,10 @@ export class LeaderElector {
       const holder = current.holderIdentity;
       if (holder && holder !== this.options.identity) {
         const expiresAt = (this.observed?.at ?? now) + current.leaseDurationSeconds * 1000;
-        if (now < expiresAt) return false;
+        if (now < expiresAt) {
+          this.otherHolderExpiresAt = expiresAt;
+          return false;
+        }
         this.log.info('Lease expired; taking over', { previousHolder: holder });
       }
       const updated = await this.options.store.update(this.recordFor(now, current));

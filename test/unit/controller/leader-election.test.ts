@@ -38,7 +38,7 @@ class InMemoryLease {
   }
 }
 
-function candidate(identity: string, lease: InMemoryLease, clock: ManualClock) {
+function candidate(identity: string, lease: InMemoryLease, clock: ManualClock, random: () => number = () => 0) {
   const view = lease.client();
   const events: string[] = [];
   let leadership: AbortSignal | undefined;
@@ -46,7 +46,7 @@ function candidate(identity: string, lease: InMemoryLease, clock: ManualClock) {
     identity,
     store: view.store,
     clock,
-    random: () => 0,
+    random,
     onStartedLeading: (signal) => {
       leadership = signal;
       events.push(`started@${clock.now()}`);
@@ -141,6 +141,25 @@ describe('LeaderElector', () => {
     expect(stoppedAt).toBeLessThan(startedAt);
     expect(lease.record?.holderIdentity).toBe('b');
     expect(lease.record?.leaseTransitions).toBe(1);
+    b.stop();
+    await b.done;
+  });
+
+  it('a standby takes over when the Lease expires on its clock, not a jittered retry period later', async () => {
+    const clock = new ManualClock(T0);
+    const lease = new InMemoryLease();
+    const a = candidate('a', lease, clock);
+    await settle();
+    // The longest jitter: retries 2 s × 2.2 apart.
+    const b = candidate('b', lease, clock, () => 0.9999);
+    await clock.advance(10_000);
+    const lastRenewal = lease.record!.renewTime!;
+    a.view.down();
+    await clock.advance(30_000);
+    const startedAt = Number(b.events.find((e) => e.startsWith('started@'))!.split('@')[1]);
+    // b saw the last renewal at most one retry (4.4 s) after it was written, and waited exactly 15 s from then.
+    expect(startedAt).toBeGreaterThanOrEqual(lastRenewal + 15_000);
+    expect(startedAt).toBeLessThanOrEqual(lastRenewal + 15_000 + 4_400);
     b.stop();
     await b.done;
   });
