@@ -1,0 +1,183 @@
+// Two operator replicas as real processes (`configspec operator`, built into dist/), each with the chart's
+// ServiceAccount token and the default leader-election timings (Lease 15 s, renew deadline 10 s, retry 2 s):
+// one leads and reconciles; SIGKILL it (no release of the Lease) and the other takes over within 20 s and
+// carries on reconciling.
+//
+// Why 20 s holds: the standby takes over once the Lease has gone unrenewed for leaseDuration on its own clock,
+// counted from the moment it saw the last renewal, and it attempts right at that moment (leader-election.ts).
+// It saw the leader's last renewal (written before the kill) at most one jittered retry later, 2 s × 2.2 =
+// 4.4 s; so the handover takes at most 15 + 4.4 s plus one apiserver round trip, typically 15–17 s.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { API_VERSION, GROUP, VERSION } from '../../src/api/types.js';
+import { helmInstall, helmUninstall, serviceAccountKubeconfig } from '../support/chart.js';
+import { repoRoot } from '../support/cluster.js';
+import { installCrds } from '../support/crds.js';
+import { eventually, testKubeConfig, useTestNamespace } from '../support/namespace.js';
+
+const SLOW = 180_000;
+const admin = testKubeConfig();
+const core = admin.makeApiClient(CoreV1Api);
+const coordination = admin.makeApiClient(CoordinationV1Api);
+const custom = admin.makeApiClient(CustomObjectsApi);
+const namespace = useTestNamespace('operator-leader', { 'pod-security.kubernetes.io/enforce': 'restricted' });
+const suffix = randomBytes(3).toString('hex');
+const release = `leader-${suffix}`;
+const classes = { edge: `ld-${suffix}-pi5`, gpu: `ld-${suffix}-a100` };
+const LABEL = 'configspec.io/device-class';
+const HANDOVER_BOUND_MS = 20_000;
+
+interface Replica {
+  identity: string;
+  process: ChildProcess;
+  output: string[];
+}
+
+function startReplica(identity: string, kubeconfig: string): Replica {
+  const child = spawn(
+    process.execPath,
+    [
+      join(repoRoot, 'bin', 'configspec.js'),
+      'operator',
+      `--kubeconfig=${kubeconfig}`,
+      `--namespace=${namespace.name}`,
+      `--operator-namespace=${namespace.name}`,
+      '--image=ghcr.io/configspec/configspec:test',
+      '--http-host=127.0.0.1',
+      '--http-port=0',
+      `--identity=${identity}`,
+      '--resync=15',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => output.push(chunk.toString());
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { identity, process: child, output };
+}
+
+const holder = async () =>
+  (
+    await coordination
+      .readNamespacedLease({ name: 'configspec-operator', namespace: namespace.name })
+      .catch(() => undefined)
+  )?.spec?.holderIdentity;
+const kInConfigMap = async () =>
+  (
+    await core
+      .readNamespacedConfigMap({ name: `chat-k-${classes.edge}`, namespace: namespace.name })
+      .catch(() => undefined)
+  )?.data?.k;
+const exited = (replica: Replica) =>
+  new Promise<void>((resolve) =>
+    replica.process.exitCode !== null || replica.process.signalCode !== null
+      ? resolve()
+      : replica.process.once('exit', () => resolve()),
+  );
+
+describe('two operator replicas', () => {
+  const replicas: Replica[] = [];
+
+  beforeAll(async () => {
+    installCrds();
+    helmInstall(release, namespace.name, { watchNamespace: namespace.name, replicas: 0 });
+    const kubeconfig = await serviceAccountKubeconfig(namespace.name, 'configspec-operator');
+    for (const [name, role, label] of [
+      [classes.edge, 'Edge', 'raspberry-pi-5'],
+      [classes.gpu, 'Verifier', 'nvidia-a100-80gb'],
+    ] as const) {
+      await custom.createClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'deviceclasses',
+        body: {
+          apiVersion: API_VERSION,
+          kind: 'DeviceClass',
+          metadata: { name },
+          spec: {
+            role,
+            nodeSelector: { [LABEL]: label },
+            hardware:
+              role === 'Edge'
+                ? { arch: 'arm64', memoryGiB: 8, memoryBandwidthGBps: 17.1 }
+                : { arch: 'amd64', memoryGiB: 80, memoryBandwidthGBps: 2039, computeTFLOPS: 312 },
+            power: { idleWatts: 3, maxWatts: role === 'Edge' ? 9 : 400, sensor: 'None' },
+            price: { usdPerHour: role === 'Edge' ? 0.003 : 3.67 },
+          },
+        },
+      });
+    }
+    replicas.push(startReplica('replica-a', kubeconfig), startReplica('replica-b', kubeconfig));
+  }, SLOW);
+
+  afterAll(async () => {
+    for (const replica of replicas) {
+      replica.process.kill('SIGTERM');
+      await exited(replica);
+    }
+    for (const name of Object.values(classes)) {
+      await custom
+        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'deviceclasses', name })
+        .catch(() => {});
+    }
+    helmUninstall(release, namespace.name);
+  }, SLOW);
+
+  it(
+    'hands over within 20 s when the leader is killed, and reconciliation continues',
+    async () => {
+      const leaderIdentity = await eventually('a leader', async () => holder(), 60_000);
+      await custom.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: namespace.name,
+        plural: 'specdecodedeployments',
+        body: {
+          apiVersion: API_VERSION,
+          kind: 'SpecDecodeDeployment',
+          metadata: { name: 'chat', namespace: namespace.name },
+          spec: {
+            target: {
+              model: { name: 'qwen2.5-7b-instruct' },
+              verifier: { deviceClass: classes.gpu, replicas: 1, gpusPerReplica: 1 },
+            },
+            drafts: [{ model: { name: 'qwen2.5-0.5b-instruct' }, quantizations: ['Q4_K_M'] }],
+            speculation: { k: { min: 1, max: 8 } },
+            edge: { deviceClasses: [classes.edge] },
+            objective: { maximize: 'Goodput' },
+            policy: { mode: 'Pinned', pinned: { draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', k: 3 } },
+            profiling: { mode: 'Never' },
+          },
+        },
+      });
+      await eventually('K=3 applied by the leader', async () => (await kInConfigMap()) === '3', 60_000);
+
+      const leader = replicas.find((r) => r.identity === leaderIdentity)!;
+      const standby = replicas.find((r) => r.identity !== leaderIdentity)!;
+      const killedAt = Date.now();
+      leader.process.kill('SIGKILL');
+      await exited(leader);
+      await eventually('the standby holding the Lease', async () => (await holder()) === standby.identity, 60_000);
+      const handoverMs = Date.now() - killedAt;
+      process.stdout.write(`leader handover after SIGKILL: ${(handoverMs / 1000).toFixed(1)} s\n`);
+      expect(handoverMs).toBeLessThan(HANDOVER_BOUND_MS);
+
+      // The new leader reconciles: a change made after the kill reaches the ConfigMap.
+      await custom.patchNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: namespace.name,
+        plural: 'specdecodedeployments',
+        name: 'chat',
+        body: [{ op: 'replace', path: '/spec/policy/pinned/k', value: 6 }],
+      });
+      await eventually('K=6 applied by the new leader', async () => (await kInConfigMap()) === '6', 60_000);
+      expect(standby.process.exitCode).toBeNull();
+      expect(standby.output.join('')).toContain('Became leader');
+    },
+    SLOW,
+  );
+});
