@@ -1,5 +1,6 @@
 // The REST transport against a stub apiserver on 127.0.0.1: real HTTP, real client-node authentication.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { Agent } from 'undici';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, type KubeObject } from '../../../src/controller/ports.js';
@@ -80,6 +81,38 @@ describe('KubeRest against a stub apiserver', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ reason: 'NotFound', code: 404, message: 'configmaps "x" not found' });
+  });
+
+  it('reuses one connection pool across requests, though client-node makes a new agent per call for TLS', async () => {
+    const dispatching = new Set<Agent>();
+    // What client-node does for a TLS cluster: a fresh undici Agent on every applySecurityAuthentication.
+    class TlsLikeConfig extends KubeConfig {
+      override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+        await super.applySecurityAuthentication(context);
+        const agent = new Agent();
+        const dispatch = agent.dispatch.bind(agent);
+        agent.dispatch = ((...args: Parameters<Agent['dispatch']>) => {
+          dispatching.add(agent);
+          return dispatch(...args);
+        }) as Agent['dispatch'];
+        context.setDispatcher(agent as never);
+      }
+    }
+    const config = new TlsLikeConfig();
+    config.loadFromString(kubeConfig.exportConfig());
+    let connections = 0;
+    const count = () => (connections += 1);
+    server.on('connection', count);
+    route = (_req, res) => res.setHeader('content-type', 'application/json').end('{}');
+    const rest = new KubeRest(config);
+    for (let i = 0; i < 5; i++) {
+      await rest.request({ method: 'GET', path: '/api/v1/namespaces/ns/configmaps/k', verb: 'get', resource: 'x' });
+    }
+    server.off('connection', count);
+    expect(seen).toHaveLength(5);
+    expect(seen.every((req) => req.headers.authorization === 'Bearer sekret-token')).toBe(true);
+    expect(dispatching.size).toBe(1);
+    expect(connections).toBeLessThanOrEqual(2);
   });
 
   it('maps a refused connection to Unavailable', async () => {
