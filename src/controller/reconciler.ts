@@ -181,6 +181,11 @@ export class SpecDecodeReconciler {
       deviceClasses: classPlans.map((c) => this.classStatus(sdd, c, groups)),
       classOutcomes,
       planErrors: plan.issues.filter((i) => i.severity === 'Error').map((i) => i.message),
+      planWarnings: [
+        ...plan.issues.filter((i) => i.severity === 'Warning').map((i) => i.message),
+        // A class named in spec.edge.deviceClasses that exists nowhere has no nodes, so no class plan above.
+        ...plan.classes.filter((c) => !populatedNames.has(c.name) && c.outcome === 'Error').map((c) => c.message),
+      ],
       unclassifiedNodes: groups.unclassified,
       profiling: {
         mode: sdd.spec.profiling.mode,

@@ -59,6 +59,12 @@ export interface StatusObservation {
   classOutcomes: ClassOutcomeView[];
   /** Errors that stop planning altogether (unknown target model, missing verifier class...). */
   planErrors: string[];
+  /**
+   * Problems that do not stop planning but explain an outcome or need the user's attention (a draft skipped for
+   * another tokenizer family, a target too large for its verifier GPUs, a named DeviceClass that does not
+   * exist); appended to the ConfigurationSelected message so status says what to fix.
+   */
+  planWarnings?: string[];
   unclassifiedNodes: string[];
   profiling: ProfilingStatus & { mode: ProfilingMode; failures: ProfilingFailure[]; pending: number };
   mode: PolicyMode;
@@ -146,7 +152,18 @@ function profiledCondition({ profiling }: StatusObservation): ConditionInput {
   };
 }
 
+const MAX_WARNINGS_CHARS = 2048;
+
 function selectedCondition(observed: StatusObservation): ConditionInput {
+  const condition = selectedConditionWithoutWarnings(observed);
+  const warnings = [...new Set(observed.planWarnings ?? [])];
+  if (warnings.length === 0) return condition;
+  let text = warnings.join('; ');
+  if (text.length > MAX_WARNINGS_CHARS) text = `${text.slice(0, MAX_WARNINGS_CHARS)}…`;
+  return { ...condition, message: `${condition.message}. Warnings: ${text}` };
+}
+
+function selectedConditionWithoutWarnings(observed: StatusObservation): ConditionInput {
   const type = ConditionType.ConfigurationSelected;
   if (observed.planErrors.length > 0) {
     return { type, status: 'False', reason: Reason.PlanningFailed, message: observed.planErrors.join('; ') };

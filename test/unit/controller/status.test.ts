@@ -161,4 +161,23 @@ describe('computeStatus', () => {
     );
     expect(condition(status, 'Profiled')).toMatchObject({ status: 'True', reason: 'ProfilingDisabled' });
   });
+
+  it('appends the planner warnings to ConfigurationSelected, so a skipped draft says why', () => {
+    const status = computeStatus(
+      observation({
+        classOutcomes: [{ name: 'pi5', outcome: 'Error', reason: 'NoCandidates', message: 'no usable draft model' }],
+        planWarnings: [
+          'draft "llama-3.2-1b-instruct" is family llama3 but the target is qwen2.5; draft skipped (tokenizers differ)',
+        ],
+      }),
+    );
+    expect(condition(status, 'ConfigurationSelected')).toMatchObject({ status: 'False', reason: 'PlanningFailed' });
+    expect(condition(status, 'ConfigurationSelected')?.message).toBe(
+      'pi5: no usable draft model. Warnings: draft "llama-3.2-1b-instruct" is family llama3 but the target is ' +
+        'qwen2.5; draft skipped (tokenizers differ)',
+    );
+    expect(condition(computeStatus(observation({ planWarnings: [] })), 'ConfigurationSelected')?.message).not.toContain(
+      'Warnings',
+    );
+  });
 });
