@@ -183,13 +183,52 @@ export interface FrontierEntry extends Configuration {
   joulesPerToken: number;
 }
 
+/** Serving figures of one configuration, per round and per edge device: observed, or predicted by the model. */
+export interface ServingFigures {
+  goodputTokensPerSecond: number;
+  /** Pooled conditional acceptance: accepted ÷ judged draft tokens. */
+  acceptanceRate: number;
+  roundSeconds: number;
+  draftSeconds: number;
+  /** Verifier queue + compute seconds per round. */
+  verifySeconds: number;
+  rttSeconds: number;
+}
+
+/** Relative gaps (observed − predicted) / predicted. */
+export interface ObservationGap {
+  goodput: number;
+  acceptance: number;
+  roundSeconds: number;
+}
+
+/** Share of the observations in each corrected input (0: the profile alone, 1: the observations alone). */
+export interface ObservationWeights {
+  acceptance: number;
+  draftSpeed: number;
+  verification: number;
+  network: number;
+}
+
+/** What the closed loop observed serving a class, against what the model predicted. */
 export interface ObservedFigures {
-  /** Observed serving figures, filled by the closed loop. */
-  figures?: Figures;
-  /** Relative gap (observed − predicted) / predicted of goodput. */
-  goodputGap?: number;
-  tokensObserved?: number;
-  windowSeconds?: number;
+  /** The configuration that served the observations. */
+  configuration: Configuration;
+  /** Evidence behind the figures, decayed with age (so not whole numbers). */
+  rounds: number;
+  tokens: number;
+  windowSeconds: number;
+  figures: ServingFigures;
+  /** Conditional acceptance a_1..a_n observed by draft position. */
+  acceptanceByPosition?: number[];
+  /** What profiles and priors alone predict for the configuration (before correction). */
+  predicted: ServingFigures;
+  gap: ObservationGap;
+  weights: ObservationWeights;
+  /** The gap the corrected model leaves; a persistent one raises ModelMismatch. */
+  residualGap: ObservationGap;
+  /** When the residual gap first exceeded the tolerance (RFC 3339). */
+  mismatchSince?: string;
 }
 
 /** Delivery of the selected draft file to a class's nodes (the rollout gate of a model change). */
