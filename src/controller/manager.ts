@@ -119,12 +119,27 @@ export class Manager {
     for (const shared of ['draftProfiles', 'alignmentProfiles', 'jobs'] as const) {
       informers[shared].on(onAny(everyDeployment));
     }
-    informers.deviceClasses.on(
-      onAny((o) => {
-        this.deviceClassQueue.add(o.metadata.name);
-        everyDeployment();
-      }),
-    );
+    const onDeviceClass = (o: KubeObject) => {
+      this.deviceClassQueue.add(o.metadata.name);
+      everyDeployment();
+    };
+    informers.deviceClasses.on({
+      onAdd: onDeviceClass,
+      onDelete: onDeviceClass,
+      // Deployments read a DeviceClass's spec and labels, not its status: a status write (the node counts this
+      // operator keeps there, on every node flap) would otherwise reconcile every deployment again.
+      onUpdate: (o, previous) => {
+        if (
+          o.metadata.generation !== undefined &&
+          o.metadata.generation === previous.metadata.generation &&
+          JSON.stringify(o.metadata.labels ?? {}) === JSON.stringify(previous.metadata.labels ?? {})
+        ) {
+          this.deviceClassQueue.add(o.metadata.name);
+          return;
+        }
+        onDeviceClass(o);
+      },
+    });
     informers.nodes.on({
       onAdd: () => {
         everyDeployment();

@@ -129,6 +129,28 @@ describe('Manager', () => {
     await t.manager.stopWorkers(true);
   });
 
+  it('a DeviceClass status write queues the class but no deployment; a spec change queues every deployment', async () => {
+    const t = setup();
+    t.cluster.seed(sddObject('a'));
+    void t.manager.startWorkers(new AbortController().signal);
+    await t.clock.advance(100);
+    t.reconciled.length = 0;
+    t.classes.length = 0;
+    const dc = (generation: number, nodes: number): KubeObject => ({
+      ...(pi5 as unknown as KubeObject),
+      metadata: { ...pi5.metadata, generation },
+      status: { nodes, readyNodes: nodes },
+    });
+    t.informers.deviceClasses.update(dc(1, 3), dc(1, 2));
+    await settle();
+    expect(t.classes).toEqual(['pi5']);
+    expect(t.reconciled).toEqual([]);
+    t.informers.deviceClasses.update(dc(2, 3), dc(1, 3));
+    await settle();
+    expect(t.reconciled).toEqual(['ns/a']);
+    await t.manager.stopWorkers(true);
+  });
+
   it('ignores Node heartbeats but reacts to label and readiness changes', async () => {
     const t = setup();
     t.cluster.seed(sddObject('a'));
