@@ -9,8 +9,8 @@ import { parseAllDocuments } from 'yaml';
 import {
   OPERATOR_CLUSTER_RULES,
   OPERATOR_WORKLOAD_RULES,
+  buildProfilerIdentity,
   operatorNamespaceRules,
-  PROFILER_RULES,
   type PolicyRule,
 } from '../../src/planner/rbac.js';
 import { CHART, helmInstall, helmUninstall } from '../support/chart.js';
@@ -62,9 +62,16 @@ describe('the chart', () => {
     expect(find(manifests, 'Role', 'configspec-operator')?.rules).toEqual(
       operatorNamespaceRules('configspec-operator'),
     );
-    expect(find(manifests, 'ClusterRole', 'configspec-profiler-configspec-system')?.rules).toEqual(PROFILER_RULES);
-    const profiler = find(manifests, 'ServiceAccount', 'configspec-profiler');
-    expect(profiler?.automountServiceAccountToken).toBe(false);
+    // The profiler identity of src/planner/rbac.ts (its cluster-scoped names carry the namespace in the chart).
+    const identity = buildProfilerIdentity('configspec-system');
+    expect(find(manifests, 'ClusterRole', 'configspec-profiler-configspec-system')?.rules).toEqual(
+      identity.clusterRole.rules,
+    );
+    expect(find(manifests, 'ClusterRoleBinding', 'configspec-profiler-configspec-system')?.subjects).toEqual(
+      identity.clusterRoleBinding.subjects,
+    );
+    const profiler = find(manifests, 'ServiceAccount', identity.serviceAccount.metadata.name);
+    expect(profiler?.automountServiceAccountToken).toBe(identity.serviceAccount.automountServiceAccountToken);
     const rules = manifests.flatMap((m) => m.rules ?? []);
     expect(rules.length).toBeGreaterThan(10);
     for (const rule of rules) {
