@@ -12,6 +12,7 @@ import type {
   Figures,
   FrontierEntry,
   InputBasis,
+  ModelDeliveryStatus,
   SpecDecodeDeployment,
   SpecDecodeDeploymentStatus,
 } from '../api/types.js';
@@ -22,6 +23,15 @@ import { names } from '../planner/naming.js';
 import { groupEdgeNodes, type NodeGroups } from '../planner/node-groups.js';
 import type { ClassPlan, DeploymentPlan, PlanRequest } from '../planner/plan.js';
 import { buildProfilingJob, type ProfilingJobOptions } from '../planner/profiling-jobs.js';
+import {
+  decideRollout,
+  draftFileSource,
+  MODEL_ANNOTATION,
+  parseModelAnnotation,
+  type ModelDeliveryOptions,
+  type PrefetchView,
+} from '../planner/model-delivery.js';
+import { buildPrefetchDaemonSet, prefetchName } from '../planner/prefetch.js';
 import {
   buildDrafterDaemonSet,
   buildKConfigMap,
@@ -57,6 +67,8 @@ export interface ReconcilerOptions {
   verifier?: VerifierOptions;
   drafter?: DrafterOptions;
   profilingJobs?: ProfilingJobOptions;
+  /** The node cache agent pods fetch models through, and the catalog naming files. */
+  modelDelivery?: ModelDeliveryOptions;
 }
 
 type Sdd = SpecDecodeDeployment & { metadata: { namespace: string; uid: string } };
@@ -115,7 +127,13 @@ export class SpecDecodeReconciler {
     const classPlans = plan.classes.filter((c) => populatedNames.has(c.name));
 
     // 3. Serving workloads.
-    const context: BuildContext = { sdd, image: this.options.image, imagePullPolicy: this.options.imagePullPolicy };
+    const context: BuildContext = {
+      sdd,
+      image: this.options.image,
+      imagePullPolicy: this.options.imagePullPolicy,
+      modelDelivery: this.options.modelDelivery,
+    };
+    const modelDelivery = new Map<string, ModelDeliveryStatus>();
     const desired: KubeObject[] = [];
     const buildErrors = new Map<string, string>();
     if (verifierClass?.spec.role === 'Verifier') {
@@ -130,10 +148,19 @@ export class SpecDecodeReconciler {
         if (!classPlan.selected) continue;
         const deviceClass = populated.find((g) => g.deviceClass.metadata.name === classPlan.name)!.deviceClass;
         try {
-          desired.push(
-            buildDrafterDaemonSet(context, deviceClass, classPlan.selected, this.options.drafter),
-            buildKConfigMap(context, classPlan.name, classPlan.selected.k),
+          // A model change first fills every node's cache (the pre-fetch DaemonSet), then rolls the drafters;
+          // until then they keep the file and the K they run (src/planner/model-delivery.ts decideRollout).
+          const rollout = decideRollout(
+            classPlan.selected,
+            this.liveModel(sdd, names.drafter(sdd.metadata.name, classPlan.name)),
+            this.prefetchView(sdd, classPlan.name),
           );
+          modelDelivery.set(classPlan.name, rollout.status);
+          desired.push(
+            buildPrefetchDaemonSet(context, deviceClass, classPlan.selected),
+            buildDrafterDaemonSet(context, deviceClass, rollout.run, this.options.drafter),
+          );
+          if (rollout.switched) desired.push(buildKConfigMap(context, classPlan.name, classPlan.selected.k));
         } catch (err) {
           buildErrors.set(classPlan.name, (err as Error).message);
         }
@@ -178,7 +205,7 @@ export class SpecDecodeReconciler {
         desiredReplicas: sdd.spec.target.verifier.replicas,
         readyReplicas: verifierReadyReplicas,
       },
-      deviceClasses: classPlans.map((c) => this.classStatus(sdd, c, groups)),
+      deviceClasses: classPlans.map((c) => this.classStatus(sdd, c, groups, modelDelivery.get(c.name))),
       classOutcomes,
       planErrors: plan.issues.filter((i) => i.severity === 'Error').map((i) => i.message),
       planWarnings: [
@@ -277,7 +304,7 @@ export class SpecDecodeReconciler {
       ...this.options.cache.configMaps.list(sdd.metadata.namespace),
     ].filter(
       (o) =>
-        o.metadata.labels?.[LABELS.component] === 'drafter' &&
+        ['drafter', 'prefetch'].includes(o.metadata.labels?.[LABELS.component] ?? '') &&
         (o.metadata.ownerReferences ?? []).some((r) => r.uid === sdd.metadata.uid && r.controller) &&
         !wanted.has(`${o.kind}/${o.metadata.name}`) &&
         !populatedNames.has(o.metadata.labels?.[LABELS.deviceClass] ?? ''),
@@ -345,6 +372,20 @@ export class SpecDecodeReconciler {
       writes += 1;
     }
     for (const start of decision.startJobs) {
+      const candidate = sdd.spec.drafts.find((d) => d.model.name === start.target.draft.name);
+      let draftSource;
+      try {
+        draftSource = candidate
+          ? draftFileSource(candidate, start.target.quantization, this.options.modelDelivery?.catalog)
+          : undefined;
+      } catch (err) {
+        // No file for this draft and quantisation: nothing to measure. The drafter's InvalidWorkload says why.
+        this.options.log.warn('Profiling skipped', {
+          profile: start.profile.metadata.name,
+          reason: (err as Error).message,
+        });
+        continue;
+      }
       const job = buildProfilingJob(
         {
           profile: start.profile,
@@ -354,6 +395,8 @@ export class SpecDecodeReconciler {
           namespace: this.options.operatorNamespace,
           image: this.options.image,
           imagePullPolicy: this.options.imagePullPolicy,
+          draftSource,
+          modelDelivery: this.options.modelDelivery,
         },
         this.options.profilingJobs,
       );
@@ -375,7 +418,32 @@ export class SpecDecodeReconciler {
     return writes;
   }
 
-  private classStatus(sdd: Sdd, plan: ClassPlan, groups: NodeGroups): DeviceClassStatus {
+  /** The draft and quantisation a live DaemonSet of ours runs (or pre-fetches), from its annotation. */
+  private liveModel(sdd: Sdd, name: string) {
+    const live = this.options.cache.daemonSets.get(name, sdd.metadata.namespace);
+    return parseModelAnnotation(live?.metadata.annotations?.[MODEL_ANNOTATION]);
+  }
+
+  private prefetchView(sdd: Sdd, className: string): PrefetchView | undefined {
+    const name = prefetchName(sdd.metadata.name, className);
+    const live = this.options.cache.daemonSets.get(name, sdd.metadata.namespace);
+    const model = this.liveModel(sdd, name);
+    if (!live || !model) return undefined;
+    const status = live.status ?? {};
+    return {
+      ...model,
+      desired: status.desiredNumberScheduled ?? 0,
+      ready: Math.min(status.numberReady ?? 0, status.updatedNumberScheduled ?? 0),
+      current: (status.observedGeneration ?? 0) >= (live.metadata.generation ?? 1),
+    };
+  }
+
+  private classStatus(
+    sdd: Sdd,
+    plan: ClassPlan,
+    groups: NodeGroups,
+    model: ModelDeliveryStatus | undefined,
+  ): DeviceClassStatus {
     const group = groups.classes.find((g) => g.deviceClass.metadata.name === plan.name);
     const drafter = this.options.cache.daemonSets
       .list(sdd.metadata.namespace)
@@ -393,6 +461,7 @@ export class SpecDecodeReconciler {
       name: plan.name,
       nodes: group?.nodes.length ?? 0,
       readyNodes,
+      model,
       selected: plan.selected,
       predicted: plan.predicted,
       basis: plan.basis,
@@ -481,6 +550,7 @@ export function canonicalClassStatus(s: {
   name: string;
   nodes: number;
   readyNodes: number;
+  model?: ModelDeliveryStatus;
   selected?: Configuration;
   predicted?: Figures;
   basis?: InputBasis;
@@ -501,6 +571,16 @@ export function canonicalClassStatus(s: {
     name: s.name,
     nodes: s.nodes,
     readyNodes: s.readyNodes,
+    ...(s.model
+      ? {
+          model: {
+            draft: s.model.draft,
+            quantization: s.model.quantization,
+            readyNodes: s.model.readyNodes,
+            state: s.model.state,
+          },
+        }
+      : {}),
     ...(s.selected
       ? { selected: { draft: s.selected.draft, quantization: s.selected.quantization, k: s.selected.k } }
       : {}),

@@ -15,7 +15,7 @@ export const LABELS = {
   profile: 'configspec.io/profile',
 } as const;
 
-export type Component = 'verifier' | 'drafter' | 'profiler';
+export type Component = 'verifier' | 'drafter' | 'profiler' | 'prefetch';
 
 /**
  * The labels a workload selects its pods by. They never change for a given object (a Deployment's or

@@ -10,8 +10,10 @@ import type {
   DeviceClass,
   DraftProfile,
   ModelRef,
+  ModelSource,
   Quantization,
 } from '../api/types.js';
+import { draftFileSource, fetchStep, type ModelDeliveryOptions } from './model-delivery.js';
 import { API_VERSION } from '../api/types.js';
 import type { OwnerReference } from '../controller/ports.js';
 import { LABELS, MANAGED_BY } from './metadata.js';
@@ -59,6 +61,9 @@ export interface ProfilingJobInput {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** A prompt ConfigMap in `namespace` to mount for alignment profiling; the built-in set otherwise. */
   prompts?: ConfigMapKeyRef;
+  /** The draft's file in this quantisation (the deployment's spec.drafts[].sources); else model.source or the catalog's. */
+  draftSource?: ModelSource;
+  modelDelivery?: ModelDeliveryOptions;
 }
 
 export interface ProfilingJobOptions {
@@ -128,7 +133,17 @@ export function buildProfilingJob(input: ProfilingJobInput, options: ProfilingJo
     [LABELS.profile]: labelValue(name),
     [LABELS.deviceClass]: labelValue(node.deviceClass.metadata.name),
   };
-  const draft = modelArgs('draft', target.draft);
+  const draft = fetchStep(
+    'draft',
+    target.draft.name,
+    input.draftSource ??
+      draftFileSource(
+        { model: target.draft, quantizations: [target.quantization] },
+        target.quantization,
+        input.modelDelivery?.catalog,
+      ),
+    { image: input.image, imagePullPolicy: input.imagePullPolicy, options: input.modelDelivery },
+  );
   const extra =
     target.kind === 'AlignmentProfile' ? alignmentArgs(target, input.prompts) : { args: [], volumes: [], mounts: [] };
   const scratch = scratchVolumes('16Gi');
@@ -164,6 +179,7 @@ export function buildProfilingJob(input: ProfilingJobInput, options: ProfilingJo
           },
           tolerations: tolerationsOf(runtime?.tolerations),
           ...(runtime?.runtimeClassName ? { runtimeClassName: runtime.runtimeClassName } : {}),
+          initContainers: [draft.initContainer],
           containers: [
             {
               name: 'profiler',
@@ -176,7 +192,7 @@ export function buildProfilingJob(input: ProfilingJobInput, options: ProfilingJo
                 target.kind,
                 '--profile-name',
                 name,
-                ...draft.args,
+                ...draft.mainArgs,
                 '--quantization',
                 target.quantization,
                 '--verifier',
@@ -185,7 +201,7 @@ export function buildProfilingJob(input: ProfilingJobInput, options: ProfilingJo
               ],
               resources: options.resources ?? DEFAULT_PROFILER_RESOURCES,
               securityContext: containerSecurityContext(),
-              volumeMounts: [...scratch.mounts, ...draft.mounts, ...extra.mounts],
+              volumeMounts: [...scratch.mounts, ...draft.mainMounts, ...extra.mounts],
             },
           ],
           volumes: [...scratch.volumes, ...draft.volumes, ...extra.volumes],

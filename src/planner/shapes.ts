@@ -29,6 +29,7 @@ export interface Container {
   imagePullPolicy?: string;
   command: string[];
   args: string[];
+  env?: { name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }[];
   ports?: { name: string; containerPort: number; protocol: 'TCP' }[];
   resources: ContainerResources;
   securityContext: SecurityContext;

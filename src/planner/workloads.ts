@@ -6,6 +6,14 @@
 // the pod template, so changing K never restarts a pod, while a new model or quantisation changes the
 // template and rolls the DaemonSet.
 import type { Configuration, DeviceClass, SpecDecodeDeployment } from '../api/types.js';
+import {
+  draftFileSource,
+  fetchStep,
+  MODEL_ANNOTATION,
+  modelAnnotation,
+  targetFileSource,
+  type ModelDeliveryOptions,
+} from './model-delivery.js';
 import { namespaceOf, ownerReference, selectorLabels, standardLabels } from './metadata.js';
 import { names } from './naming.js';
 import {
@@ -13,7 +21,6 @@ import {
   containerSecurityContext,
   HTTP_PORT,
   mergeTolerations,
-  modelArgs,
   podSecurityContext,
   scratchVolumes,
   servingProbes,
@@ -34,6 +41,8 @@ export interface BuildContext {
   /** The operator's image; it also holds the agent commands. */
   image: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** Where pods fetch model files (the node cache agent) and the catalog that names files. */
+  modelDelivery?: ModelDeliveryOptions;
 }
 
 export interface VerifierOptions {
@@ -78,7 +87,13 @@ export function buildVerifierDeployment(
     requests: { ...base.requests, [GPU_RESOURCE]: gpus },
     limits: { ...base.limits, [GPU_RESOURCE]: gpus },
   };
-  const model = modelArgs('model', sdd.spec.target.model);
+  const model = fetchStep(
+    'model',
+    sdd.spec.target.model.name,
+    targetFileSource(sdd.spec.target.model, context.modelDelivery?.catalog),
+    // Our own image fetches, whatever image serves.
+    { image: context.image, imagePullPolicy: context.imagePullPolicy, options: context.modelDelivery },
+  );
   const scratch = scratchVolumes(options.modelCacheSizeLimit ?? '200Gi');
   const runtime = verifierClass.spec.runtime;
   return {
@@ -106,17 +121,18 @@ export function buildVerifierDeployment(
             { key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' },
           ]),
           ...(runtime?.runtimeClassName ? { runtimeClassName: runtime.runtimeClassName } : {}),
+          initContainers: [model.initContainer],
           containers: [
             {
               name: 'verifier',
               image: verifier.image ?? context.image,
               imagePullPolicy: context.imagePullPolicy ?? 'IfNotPresent',
               command: ['configspec'],
-              args: ['verify', ...model.args, '--port', String(HTTP_PORT)],
+              args: ['verify', ...model.mainArgs, '--port', String(HTTP_PORT)],
               ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
               resources,
               securityContext: containerSecurityContext(),
-              volumeMounts: [...scratch.mounts, ...model.mounts],
+              volumeMounts: [...scratch.mounts, ...model.mainMounts],
               ...servingProbes(),
             },
           ],
@@ -168,7 +184,12 @@ export function buildDrafterDaemonSet(
   if (!candidate.quantizations.includes(selection.quantization)) {
     throw new Error(`Draft ${selection.draft} is not offered in ${selection.quantization}`);
   }
-  const model = modelArgs('model', candidate.model);
+  const model = fetchStep(
+    'model',
+    candidate.model.name,
+    draftFileSource(candidate, selection.quantization, context.modelDelivery?.catalog),
+    { image: context.image, imagePullPolicy: context.imagePullPolicy, options: context.modelDelivery },
+  );
   const scratch = scratchVolumes(options.modelCacheSizeLimit ?? '16Gi');
   const runtime = edgeClass.spec.runtime;
   return {
@@ -178,6 +199,10 @@ export function buildDrafterDaemonSet(
       name: names.drafter(sdd.metadata.name, className),
       namespace: namespaceOf(sdd),
       labels: standardLabels(sdd, 'drafter', className),
+      // What the pods run, read back by the rollout gate (src/planner/model-delivery.ts decideRollout).
+      annotations: {
+        [MODEL_ANNOTATION]: modelAnnotation({ draft: selection.draft, quantization: selection.quantization }),
+      },
       ownerReferences: [ownerReference(sdd)],
     },
     spec: {
@@ -192,6 +217,7 @@ export function buildDrafterDaemonSet(
           nodeSelector: conjoinNodeSelectors(sdd.spec.edge.nodeSelector, edgeClass.spec.nodeSelector),
           tolerations: tolerationsOf(runtime?.tolerations),
           ...(runtime?.runtimeClassName ? { runtimeClassName: runtime.runtimeClassName } : {}),
+          initContainers: [model.initContainer],
           containers: [
             {
               name: 'drafter',
@@ -200,7 +226,7 @@ export function buildDrafterDaemonSet(
               command: ['configspec'],
               args: [
                 'draft',
-                ...model.args,
+                ...model.mainArgs,
                 '--quantization',
                 selection.quantization,
                 '--verifier',
@@ -215,7 +241,7 @@ export function buildDrafterDaemonSet(
               securityContext: containerSecurityContext(),
               volumeMounts: [
                 ...scratch.mounts,
-                ...model.mounts,
+                ...model.mainMounts,
                 // A directory mount, never subPath: the kubelet updates it in place when the ConfigMap changes.
                 { name: 'k', mountPath: K_MOUNT_DIR, readOnly: true },
               ],

@@ -127,7 +127,8 @@ describe('SpecDecodeReconciler', () => {
     await t.pass();
     expect(peak).toBe(4);
     expect(finished.lastIndexOf('ConfigMap')).toBeLessThan(finished.indexOf('DaemonSet'));
-    expect(finished.filter((kind) => kind === 'DaemonSet')).toHaveLength(2);
+    // Per class a drafter and a pre-fetch DaemonSet.
+    expect(finished.filter((kind) => kind === 'DaemonSet')).toHaveLength(4);
   });
 
   it('becomes Ready once the workloads are ready, then writes nothing while nothing changes', async () => {
@@ -174,9 +175,26 @@ describe('SpecDecodeReconciler', () => {
       (o as unknown as SpecDecodeDeployment).spec.policy.pinned!.quantization = 'Q8_0';
       o.metadata.generation = 5;
     });
+    // First every node of the class pre-fetches the new file; the drafters keep the old one meanwhile.
+    const gated = await t.pass();
+    const gatedWrites = gated.writes.map((w) => `${w.verb} ${w.kind}/${w.name}`);
+    expect(gatedWrites).toContain('apply DaemonSet/chat-prefetch-pi5');
+    expect(gatedWrites).not.toContain('apply DaemonSet/chat-draft-pi5');
+    expect(t.current().status?.deviceClasses?.find((c) => c.name === 'pi5')?.model).toEqual({
+      draft: 'qwen2.5-0.5b-instruct',
+      quantization: 'Q8_0',
+      readyNodes: 0,
+      state: 'Prefetching',
+    });
+    t.workloadsBecomeReady();
     const rolled = await t.pass();
     expect(rolled.writes.map((w) => `${w.verb} ${w.kind}/${w.name}`)).toContain('apply DaemonSet/chat-draft-pi5');
     expect(t.cluster.get<KubeObject>('DaemonSet', 'chat-draft-pi5', 'team-a')!.metadata.generation).toBe(2);
+    expect(t.current().status?.deviceClasses?.find((c) => c.name === 'pi5')?.model).toMatchObject({
+      quantization: 'Q8_0',
+      readyNodes: 3,
+      state: 'Serving',
+    });
   });
 
   it('in Recommend mode writes the selection to status and leaves drafter workloads alone', async () => {
@@ -201,7 +219,11 @@ describe('SpecDecodeReconciler', () => {
         .filter((w) => w.verb === 'delete')
         .map((w) => `${w.kind}/${w.name}`)
         .sort(),
-    ).toEqual(['ConfigMap/chat-k-jetson-orin-nano', 'DaemonSet/chat-draft-jetson-orin-nano']);
+    ).toEqual([
+      'ConfigMap/chat-k-jetson-orin-nano',
+      'DaemonSet/chat-draft-jetson-orin-nano',
+      'DaemonSet/chat-prefetch-jetson-orin-nano',
+    ]);
     expect(t.cluster.get('DaemonSet', 'chat-draft-pi5', 'team-a')).toBeDefined();
   });
 
@@ -281,6 +303,9 @@ describe('SpecDecodeReconciler with a lagging cache', () => {
       (o as unknown as SpecDecodeDeployment).spec.policy.pinned = { draft: 'my-draft', quantization: 'Q4_K_M', k: 2 };
       o.metadata.generation = 4;
     });
+    // The new model's file is on every node first (the rollout gate), then the drafter rolls.
+    await t.pass();
+    t.workloadsBecomeReady();
     const stale = structuredClone(t.cluster.get<KubeObject>('DaemonSet', 'chat-draft-pi5', 'team-a')!);
     const first = await t.pass();
     expect(first.writes.map((w) => `${w.verb} ${w.kind}/${w.name}`)).toContain('apply DaemonSet/chat-draft-pi5');

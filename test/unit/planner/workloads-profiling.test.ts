@@ -76,6 +76,8 @@ describe('profiling Job', () => {
       profileName(draftTarget),
       '--draft',
       'qwen2.5-0.5b-instruct',
+      '--draft-source',
+      'file:///var/cache/configspec/models/draft.gguf',
       '--quantization',
       'Q4_K_M',
       '--verifier',

@@ -65,7 +65,15 @@ describe('verifier', () => {
 
   it('runs the agent verify command on the target model', () => {
     expect(container.command).toEqual(['configspec']);
-    expect(container.args).toEqual(['verify', '--model', 'qwen2.5-7b-instruct', '--port', '8080']);
+    expect(container.args).toEqual([
+      'verify',
+      '--model',
+      'qwen2.5-7b-instruct',
+      '--model-source',
+      'file:///var/cache/configspec/models/model.gguf',
+      '--port',
+      '8080',
+    ]);
     expect(container.image).toBe('ghcr.io/configspec/configspec:0.1.0');
   });
 
@@ -108,6 +116,8 @@ describe('drafter', () => {
       'draft',
       '--model',
       'qwen2.5-0.5b-instruct',
+      '--model-source',
+      'file:///var/cache/configspec/models/model.gguf',
       '--quantization',
       'Q4_K_M',
       '--verifier',
@@ -152,16 +162,18 @@ describe('drafter', () => {
     );
   });
 
-  it('mounts a pvc:// model read-only and passes its checksum', () => {
+  it('mounts a pvc:// model read-only; the fetch step verifies its checksum in place, the drafter reads it there', () => {
     const ds = buildDrafterDaemonSet(context(), pi5, { draft: 'my-draft', quantization: 'Q4_K_M' });
     const spec = ds.spec.template.spec;
     expect(spec.volumes).toContainEqual({
       name: 'model-pvc',
       persistentVolumeClaim: { claimName: 'models', readOnly: true },
     });
-    expect(spec.containers[0]!.args).toEqual(
-      expect.arrayContaining(['--model-source', 'file:///mnt/model/d.gguf', '--model-sha256', 'ab'.repeat(32)]),
+    expect(spec.containers[0]!.args).toEqual(expect.arrayContaining(['--model-source', 'file:///mnt/model/d.gguf']));
+    expect(spec.initContainers![0]!.args).toEqual(
+      expect.arrayContaining(['fetch', '--uri', 'file:///mnt/model/d.gguf', '--sha256', 'ab'.repeat(32)]),
     );
+    expect(spec.initContainers![0]!.args).not.toContain('--output');
   });
 
   it('keeps the runtime class of the device class', () => {
