@@ -42,6 +42,10 @@ test-dataplane: deps ## Data plane on real llama.cpp with generated models (draf
 test-integration: build testbin ## Tests against a real local control plane (started if none runs, stopped if started)
 	$(JEST) --selectProjects integration --runInBand --passWithNoTests
 
+.PHONY: test-faults
+test-faults: build testbin ## Fault suite (apiserver restart, leader loss, node flaps, hostile edits) on its own cluster in .run/faults
+	CONFIGSPEC_RUN_DIR=$(CURDIR)/.run/faults $(JEST) --selectProjects faults --runInBand
+
 .PHONY: testbin
 testbin: ## Build the missing control-plane binaries (kube-*, etcd, kwok, helm) into $(CONFIGSPEC_CACHE)
 	bash hack/testcluster/build.sh
