@@ -36,6 +36,9 @@ function commonParams(b: Record<string, unknown>): CompletionParams {
   }
   if (b.stream !== undefined && typeof b.stream !== 'boolean') throw new ApiRequestError('stream must be a boolean');
   if (b.n !== undefined && b.n !== 1) throw new ApiRequestError('only n = 1 is supported');
+  if (b.top_p !== undefined && b.top_p !== null && !(typeof b.top_p === 'number' && b.top_p > 0 && b.top_p <= 1)) {
+    throw new ApiRequestError('top_p must be a number in (0, 1]');
+  }
   if (b.seed !== undefined && b.seed !== null && !Number.isInteger(b.seed)) {
     throw new ApiRequestError('seed must be an integer');
   }
