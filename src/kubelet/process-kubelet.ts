@@ -246,6 +246,7 @@ class ProcessKubelet {
               cluster.services.get(service, namespace) as never,
               cluster.pods.list(namespace) as unknown as Pod[],
               port,
+              nodeName,
             ),
         });
       },

@@ -4,13 +4,19 @@ import { isPodReady, type Pod } from './pod-spec.js';
 
 export interface ServiceView {
   metadata: { name: string; namespace?: string };
-  spec?: { selector?: Record<string, string>; ports?: { name?: string; port: number; targetPort?: number | string }[] };
+  spec?: {
+    selector?: Record<string, string>;
+    ports?: { name?: string; port: number; targetPort?: number | string }[];
+    /** Local: only pods on the caller's own node (as kube-proxy does for node agents). */
+    internalTrafficPolicy?: 'Cluster' | 'Local';
+  };
 }
 
 export function serviceAddress(
   service: ServiceView | undefined,
   pods: readonly Pod[],
   port: number,
+  callerNode: string,
 ): string | undefined {
   const selector = service?.spec?.selector;
   if (!service || !selector || Object.keys(selector).length === 0) return undefined;
@@ -20,6 +26,7 @@ export function serviceAddress(
     .filter((pod) => (pod.metadata.namespace ?? 'default') === (service.metadata.namespace ?? 'default'))
     .filter((pod) => Object.entries(selector).every(([key, value]) => pod.metadata.labels?.[key] === value))
     .filter((pod) => !pod.metadata.deletionTimestamp && pod.status?.podIP && isPodReady(pod))
+    .filter((pod) => service.spec?.internalTrafficPolicy !== 'Local' || pod.spec.nodeName === callerNode)
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   for (const pod of backends) {
     const target = servicePort.targetPort ?? servicePort.port;
