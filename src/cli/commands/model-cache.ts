@@ -8,6 +8,8 @@ import { DEFAULT_CACHE_DIR, ModelCache } from '../../agent/fetch/cache.js';
 import { formatBytes } from '../../agent/fetch/download.js';
 import { startNodeCacheServer } from '../../agent/fetch/node-cache-server.js';
 import { livePodsFromCluster } from '../../k8s/node-pods.js';
+import { buildModelCacheObjects } from '../../planner/model-cache.js';
+import { stringify } from 'yaml';
 import { parseSize } from './fetch.js';
 import { positiveInteger } from './verify.js';
 
@@ -80,6 +82,29 @@ export function registerModelCacheCommand(program: Command): void {
       );
     },
   );
+
+  group
+    .command('manifests')
+    .description(
+      'Print the node cache agent (namespace, RBAC, DaemonSet with the hostPath, node-local Service) as YAML',
+    )
+    .requiredOption('--image <ref>', "image of the agent (this program's image)", process.env.CONFIGSPEC_IMAGE)
+    .option(
+      '--namespace <name>',
+      'namespace of the agent (labelled privileged: it owns a hostPath)',
+      'configspec-cache',
+    )
+    .option('--host-path <dir>', 'cache directory on each node', DEFAULT_CACHE_DIR)
+    .option('--budget <size>', 'size budget per node, e.g. 20Gi')
+    .action((flags: { image: string; namespace: string; hostPath: string; budget?: string }) => {
+      const objects = buildModelCacheObjects({
+        image: flags.image,
+        namespace: flags.namespace,
+        hostPath: flags.hostPath,
+        budget: flags.budget,
+      });
+      process.stdout.write(objects.map((o) => stringify(o)).join('---\n'));
+    });
 
   group
     .command('hold')
