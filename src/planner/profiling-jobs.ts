@@ -199,6 +199,8 @@ export function buildProfilingJob(input: ProfilingJobInput, options: ProfilingJo
                 input.verifierEndpoint,
                 ...extra.args,
               ],
+              // The DraftProfile records the node it was measured on (the profiler reads $NODE_NAME).
+              env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
               resources: options.resources ?? DEFAULT_PROFILER_RESOURCES,
               securityContext: containerSecurityContext(),
               volumeMounts: [...scratch.mounts, ...draft.mainMounts, ...extra.mounts],
