@@ -294,12 +294,13 @@ describe('the operator with the chart ServiceAccount token', () => {
       expect(profiling.total).toBe(6);
       expect(profiling.completed).toBeLessThanOrEqual(2);
       expect(condition(await readSdd(), 'Profiled')?.status).toBe('False');
-      // kwok completes Job pods at once (without writing a profile), so Jobs come and go: sample them for a while;
-      // never more than maxConcurrentJobs (1) may be unfinished at once, while one after another gets its turn.
+      // kwok completes Job pods at once (without writing a profile), so Jobs come and go; never more than
+      // maxConcurrentJobs (1) may be unfinished at once, while one after another gets its turn.
       // A Job has finished once it met its success or failure criteria (the terminal conditions of the Job API).
       const seen = new Set<string>();
       let mostUnfinished = 0;
-      for (const until = Date.now() + 10_000; Date.now() < until;) {
+      // Sampled until three Jobs have had their turn (kwok's pace sets how long that takes; 60 s at most).
+      for (const until = Date.now() + 60_000; Date.now() < until && seen.size < 3;) {
         const list = await batch.listNamespacedJob({
           namespace: namespace.name,
           labelSelector: 'app.kubernetes.io/component=profiler',
@@ -315,8 +316,8 @@ describe('the operator with the chart ServiceAccount token', () => {
         mostUnfinished = Math.max(mostUnfinished, unfinished.length);
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      expect(mostUnfinished).toBe(1);
-      expect(seen.size).toBeGreaterThan(1);
+      expect(mostUnfinished).toBeLessThanOrEqual(1);
+      expect(seen.size).toBeGreaterThanOrEqual(3);
       expect(jobs[0]!.spec?.template.spec?.serviceAccountName).toBe('configspec-profiler');
 
       // The profiler's results, written as the profiler writes them, with the profiler's own token.
@@ -443,8 +444,9 @@ describe('the operator with the chart ServiceAccount token', () => {
       // Let a few passes go by, then the workloads must be untouched.
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       const after = await Promise.all([classes.pi5, classes.orin].map(drafter));
-      expect(after.map((d) => [d.metadata?.resourceVersion, drafterArgs(d)])).toEqual(
-        daemonSets.map((d) => [d.metadata?.resourceVersion, drafterArgs(d)]),
+      // generation counts spec changes (status updates by the DaemonSet controller do not bump it).
+      expect(after.map((d) => [d.metadata?.generation, drafterArgs(d)])).toEqual(
+        daemonSets.map((d) => [d.metadata?.generation, drafterArgs(d)]),
       );
       expect(await Promise.all([classes.pi5, classes.orin].map(kOf))).toEqual(ks);
     },
@@ -549,10 +551,32 @@ describe('the operator with the chart ServiceAccount token', () => {
     SLOW,
   );
 
+  it('was never refused by the apiserver: the chart grants all it used', async () => {
+    const requests = (await operator.metrics.apiserverRequests.get()).values;
+    const refused = requests.filter((v) => ['401', '403'].includes(String(v.labels.code)));
+    expect(refused.map((v) => `${v.labels.verb} ${v.labels.resource} ${v.labels.code}`)).toEqual([]);
+    // It did write with these rights: status, owned workloads, profiles, Jobs, events, its Lease.
+    const written = new Set(Object.keys(await operator.metrics.writeRequestsByResource([])));
+    for (const write of [
+      'apply specdecodedeployments/status',
+      'apply deviceclasses/status',
+      'apply daemonsets',
+      'apply configmaps',
+      'apply deployments',
+      'apply services',
+      'create draftprofiles',
+      'create jobs',
+      'create events',
+      'update leases',
+    ]) {
+      expect({ write, done: written.has(write) }).toEqual({ write, done: true });
+    }
+  });
+
   it('created only pods that pass Pod Security "restricted"', async () => {
     const pods = (await core.listNamespacedPod({ namespace: namespace.name })).items;
     const components = new Set(pods.map((p) => p.metadata?.labels?.['app.kubernetes.io/component']));
-    expect([...components].sort()).toEqual(['drafter', 'profiler', 'verifier']);
+    expect([...components]).toEqual(expect.arrayContaining(['drafter', 'profiler', 'verifier']));
     // The namespace enforces restricted, so these pods were admitted under it; re-checking says so explicitly.
     const check = kubectl([
       'label',
