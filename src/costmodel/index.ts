@@ -9,3 +9,6 @@ export * from './select.js';
 export * from './pareto.js';
 export * from './hysteresis.js';
 export * from './priors.js';
+export * from './correction.js';
+export * from './mismatch.js';
+export * from './verifier-load.js';
