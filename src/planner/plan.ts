@@ -10,6 +10,7 @@ import type {
   Figures,
   FrontierEntry,
   InputBasis,
+  ObservedFigures,
   Objective,
   Quantization,
   SpecDecodeDeployment,
@@ -34,6 +35,7 @@ import {
   type Estimate,
   type FeasibilityReason,
   type InfeasibilityReport,
+  type MismatchState,
   type ModelSettings,
   type SwitchDecision,
 } from '../costmodel/index.js';
@@ -52,6 +54,15 @@ import {
   type ResolvedDeviceClass,
   type ResolvedModel,
 } from './inputs.js';
+import {
+  applyClosedLoop,
+  describeVerifierLoad,
+  verifierLoadReport,
+  type ClassObservations,
+  type ClosedLoopSettings,
+  type VerifierLoadInput,
+  type VerifierLoadReport,
+} from './closed-loop.js';
 
 export type { PlanIssue } from './inputs.js';
 
@@ -77,6 +88,12 @@ export interface PlanRequest {
   now: string | number;
   /** Constant T_v of Paper accounting; the paper's 0.5 s when absent. */
   paperVerifySeconds?: number;
+  /** Closed loop: what serving observed per device class name (src/planner/closed-loop.ts). */
+  observations?: Readonly<Record<string, ClassObservations>>;
+  /** Closed loop: the verifier's fitted load model and how many drafters share its replicas. */
+  verifierLoad?: VerifierLoadInput;
+  /** Closed loop: correction and mismatch settings (defaults in closed-loop.ts). */
+  closedLoop?: ClosedLoopSettings;
 }
 
 /** A scored configuration, for the runner-up, the unconstrained best and the pinned comparison. */
@@ -113,9 +130,15 @@ export interface ClassPlan {
   pinned?: ScoredConfiguration & { bestAheadPercent: number };
   hysteresis?: SwitchDecision;
   grid: { drafts: string[]; quantizations: Quantization[]; kMin: number; kMax: number; configurations: number };
-  /** Model inputs per (draft, quantisation), each input tagged Measured or Prior. */
+  /** Model inputs per (draft, quantisation), each input tagged Measured or Prior (after the closed loop). */
   inputs: CandidateInputs[];
   issues: PlanIssue[];
+  /** Closed loop: observed against predicted for the serving configuration (status.deviceClasses[].observed). */
+  observed?: ObservedFigures;
+  /** Closed loop: the residual gap check; `raised` holds the selection and sets ModelMismatch. */
+  mismatch?: MismatchState;
+  /** Verifier load on the selected configuration, when a load model is known. */
+  verifierLoad?: VerifierLoadReport;
 }
 
 export interface MissingDraftProfile {
@@ -417,11 +440,27 @@ function planClass(
         });
     }
 
+  // Closed loop: verifier load, then serving observations, correct the profiles' inputs.
+  const current = request.current?.[name];
+  const loop = applyClosedLoop({
+    deviceClass: name,
+    context,
+    candidates,
+    observations: request.observations?.[name],
+    verifierLoad: request.verifierLoad,
+    current: current?.selected,
+    previous: request.deployment.status?.deviceClasses?.find((c) => c.name === name),
+    settings,
+    ...(request.closedLoop ? { loop: request.closedLoop } : {}),
+    nowMs,
+    cooldownSeconds: spec.policy.cooldownSeconds,
+  });
+
   const constraints = spec.objective.constraints ?? {};
   const objective = spec.objective.maximize;
   const kMin = spec.speculation.k.min;
   const kMax = spec.speculation.k.max;
-  const grid = evaluateGrid(candidates, kMin, kMax, settings, constraints);
+  const grid = evaluateGrid(loop.candidates, kMin, kMax, settings, constraints);
   plan.configurationsEvaluated += grid.rows;
   (plan.grids as Map<string, EvaluatedGrid>).set(name, grid);
 
@@ -439,8 +478,10 @@ function planClass(
       kMax,
       configurations: grid.rows,
     },
-    inputs: candidates,
+    inputs: loop.candidates,
     issues: [],
+    ...(loop.observed ? { observed: loop.observed } : {}),
+    ...(loop.mismatch ? { mismatch: loop.mismatch } : {}),
   };
 
   const selection = selectBest(grid, objective);
@@ -448,7 +489,6 @@ function planClass(
   const runnerUp = selection.runnerUp >= 0 ? scoredRow(grid, selection.runnerUp, request) : undefined;
   if (best) base.best = best;
   if (runnerUp) base.runnerUp = runnerUp;
-  const current = request.current?.[name];
 
   if (spec.policy.mode === 'Pinned') return planPinned(base, grid, request, settings, current, nowMs);
 
@@ -467,7 +507,7 @@ function planClass(
   let currentArgument: Parameters<typeof decideSwitch>[2];
   let currentRow = -1;
   if (current) {
-    const index = candidates.findIndex(
+    const index = loop.candidates.findIndex(
       (c) => c.draft === current.selected.draft && c.quantization === current.selected.quantization,
     );
     currentRow = rowOf(grid, index, current.selected.k);
@@ -480,7 +520,12 @@ function planClass(
   }
   const lastChangeMs = parseTimestamp(current?.lastChangeTime);
   const secondsSinceChange = lastChangeMs === undefined ? Infinity : (nowMs - lastChangeMs) / 1000;
-  const decision = decideSwitch(objective, best.figures, currentArgument, secondsSinceChange, spec.policy);
+  let decision = decideSwitch(objective, best.figures, currentArgument, secondsSinceChange, spec.policy);
+  // A model that cannot explain what serving shows is no ground for a switch: hold, and say so (ModelMismatch).
+  const heldForMismatch = Boolean(
+    loop.mismatch?.raised && decision.switchToBest && currentArgument?.valid && currentRow >= 0,
+  );
+  if (heldForMismatch) decision = { ...decision, switchToBest: false };
   const keep = !decision.switchToBest && currentRow >= 0;
   const chosenRow = keep ? currentRow : selection.best;
   const chosen = scoredRow(grid, chosenRow, request);
@@ -488,7 +533,7 @@ function planClass(
   const changed = !current || !sameConfiguration(current.selected, selected);
   const lastChangeTime = changed ? formatTimestamp(nowMs) : (current?.lastChangeTime ?? formatTimestamp(nowMs));
 
-  const { reason, message } = explainSelection(
+  let { reason, message } = explainSelection(
     objective,
     decision,
     chosen,
@@ -498,6 +543,22 @@ function planClass(
     spec.policy,
     secondsSinceChange,
   );
+  if (heldForMismatch && loop.mismatch?.residual) {
+    const r = loop.mismatch.residual;
+    reason = 'HeldModelMismatch';
+    message = `keeping ${describe(chosen)}: the corrected model cannot explain serving (${r.figure} observed ${fmt(r.observed, 4)}, predicted ${fmt(r.predicted, 4)}, ${fmt(r.gapPercent, 1)}%, for longer than the cooldown of ${spec.policy.cooldownSeconds} s), so it does not switch to ${describe(best)} (${fmt(decision.improvementPercent, 1)}% better by the model)`;
+  }
+  const load = verifierLoadReport({
+    loop,
+    index: Math.floor(chosenRow / grid.kCount),
+    k: chosen.k,
+    verifierLoad: request.verifierLoad,
+    replicas: spec.target.verifier.replicas,
+    objective,
+    minImprovementPercent: spec.policy.minImprovementPercent,
+    settings,
+  });
+  if (load?.verifierBound) message = `${message}; ${describeVerifierLoad(load, spec.policy.minImprovementPercent)}`;
   return {
     ...base,
     selected,
@@ -505,6 +566,7 @@ function planClass(
     basis: rowCandidate(grid, chosenRow).basis,
     reason,
     message,
+    ...(load ? { verifierLoad: load } : {}),
     changed,
     lastChangeTime,
     hysteresis: decision,
@@ -644,7 +706,7 @@ export function toDeviceClassStatus(
     ...(plan.predicted ? { predicted: plan.predicted } : {}),
     ...(plan.basis ? { basis: plan.basis } : {}),
     ...(plan.frontier.length > 0 ? { frontier: plan.frontier } : {}),
-    ...(observed ? { observed } : {}),
+    ...((observed ?? plan.observed) ? { observed: observed ?? plan.observed } : {}),
     ...(plan.lastChangeTime ? { lastChangeTime: plan.lastChangeTime } : {}),
     reason: plan.reason,
     message: plan.message,

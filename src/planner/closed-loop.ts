@@ -1,0 +1,319 @@
+// The closed loop inside the planner: verifier load and serving observations turn the profiles' inputs into the
+// inputs the selection uses, and the status reports observed against predicted. Pure: observations, the load
+// model and the clock come in with the PlanRequest; the operator gathers them (src/controller).
+//
+// Order per class: (1) the verifier's load at B = drafters ÷ replicas goes into T_v (src/costmodel/verifier-load);
+// (2) each candidate is corrected by its own observations, and candidates never served take the device-wide
+// timing factors (drafting, network, verification) from the configuration serving now; acceptance is never
+// carried across candidates (src/costmodel/correction); (3) the residual gap of the serving configuration is
+// checked (src/costmodel/mismatch) and, when persistent, holds the selection.
+import type {
+  Configuration,
+  DeviceClassStatus,
+  ObservationGap,
+  ObservedFigures,
+  Objective,
+  Quantization,
+  ServingFigures,
+} from '../api/types.js';
+import {
+  DEFAULT_CORRECTION,
+  DEFAULT_MISMATCH,
+  assessMismatch,
+  batchPerReplica,
+  correctInputs,
+  estimate,
+  improvementPercent,
+  loadedVerification,
+  observedFigures,
+  predictedServing,
+  relativeGap,
+  type CandidateInputs,
+  type Correction,
+  type CorrectionSettings,
+  type MismatchSettings,
+  type MismatchState,
+  type ModelSettings,
+  type ProfileEvidence,
+  type ServingCounters,
+  type VerifierLoadModel,
+} from '../costmodel/index.js';
+import { formatTimestamp, parseTimestamp, type PlanContext } from './inputs.js';
+
+/** What the operator observed serving one configuration of a class (accumulated with decay). */
+export interface ObservedCandidate {
+  draft: string;
+  quantization: Quantization;
+  /** K in force at the last observation. */
+  k: number;
+  counters: ServingCounters;
+}
+
+export interface ClassObservations {
+  candidates: readonly ObservedCandidate[];
+}
+
+export interface VerifierLoadInput {
+  model: VerifierLoadModel;
+  /** Edge drafters sharing the verifier's replicas (every class of the deployment). */
+  drafters: number;
+}
+
+export interface ClosedLoopSettings {
+  correction: CorrectionSettings;
+  mismatch: MismatchSettings;
+}
+
+export const DEFAULT_CLOSED_LOOP: ClosedLoopSettings = { correction: DEFAULT_CORRECTION, mismatch: DEFAULT_MISMATCH };
+
+/** Verifier-bound report of one class (plan only; its sentence goes into the status message). */
+export interface VerifierLoadReport {
+  drafters: number;
+  replicas: number;
+  /** Drafters per replica the prediction uses. */
+  batch: number;
+  /** Seconds the load adds to the selected configuration's round. */
+  addedRoundSeconds: number;
+  /** How much better the objective would be with no contention (one drafter per replica), in percent. */
+  lossPercent: number;
+  /** True when that loss exceeds minImprovementPercent: more replicas would be a switch-worthy gain. */
+  verifierBound: boolean;
+  /** Fewest replicas that bring the loss within minImprovementPercent. */
+  replicasNeeded: number;
+}
+
+export interface ClassLoop {
+  /** Inputs the selection uses. */
+  candidates: CandidateInputs[];
+  /** Inputs of profiles and priors alone (with verifier load), for the 'predicted' side of status.observed. */
+  profileCandidates: CandidateInputs[];
+  corrections: (Correction | undefined)[];
+  /** The configuration serving now, when observed. */
+  observed?: ObservedFigures;
+  mismatch?: MismatchState;
+  /** Inputs at another batch size (for the verifier-bound report). */
+  atBatch(index: number, batch: number): CandidateInputs;
+  batch: number;
+}
+
+const SIGNIFICANT = 4;
+const round = (v: number) => (Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(SIGNIFICANT)) : 0);
+const roundFigures = (f: ServingFigures): ServingFigures => ({
+  goodputTokensPerSecond: round(f.goodputTokensPerSecond),
+  acceptanceRate: Math.min(1, round(f.acceptanceRate)),
+  roundSeconds: round(f.roundSeconds),
+  draftSeconds: round(f.draftSeconds),
+  verifySeconds: round(f.verifySeconds),
+  rttSeconds: round(f.rttSeconds),
+});
+const gapOf = (observed: ServingFigures, predicted: ServingFigures): ObservationGap => ({
+  goodput: Math.max(-1, round(relativeGap(observed.goodputTokensPerSecond, predicted.goodputTokensPerSecond))),
+  acceptance: Math.max(-1, round(relativeGap(observed.acceptanceRate, predicted.acceptanceRate))),
+  roundSeconds: Math.max(-1, round(relativeGap(observed.roundSeconds, predicted.roundSeconds))),
+});
+
+/** How much evidence the profiles behind one candidate have, with their ages at `nowMs`. */
+export function evidenceFor(
+  context: PlanContext,
+  deviceClass: string,
+  inputs: CandidateInputs,
+  nowMs: number,
+): ProfileEvidence {
+  const age = (measuredAt: string | undefined) => {
+    const ms = parseTimestamp(measuredAt);
+    return ms === undefined ? undefined : Math.max(0, (nowMs - ms) / 1000);
+  };
+  const evidence: ProfileEvidence = {};
+  const draft = context.profiles.draft(deviceClass, inputs.draft, inputs.quantization);
+  if (inputs.basis.draftSpeed === 'Measured' && draft.profile?.status) {
+    evidence.draftSamples = draft.profile.status.samples ?? 1;
+    evidence.draftAgeSeconds = age(draft.profile.status.measuredAt);
+  }
+  if (inputs.basis.network === 'Measured' && draft.profile?.status) {
+    evidence.networkSamples = draft.profile.status.samples ?? 1;
+    evidence.networkAgeSeconds = age(draft.profile.status.measuredAt);
+  }
+  const alignment = context.profiles.alignment(inputs.draft, inputs.quantization).profile?.status;
+  if (inputs.basis.acceptance === 'Measured' && alignment) {
+    evidence.acceptanceSamples = alignment.samples ?? 1;
+    evidence.acceptanceAgeSeconds = age(alignment.measuredAt);
+  }
+  const verification = alignment?.verifySecondsIntercept ? alignment : context.profiles.verification()?.status;
+  if (inputs.basis.verification === 'Measured' && verification) {
+    // Verification timing rounds of the profile: its judged tokens are a fair count of the rounds behind it.
+    evidence.verifySamples = verification.samples ?? 1;
+    evidence.verifyAgeSeconds = age(verification.measuredAt);
+  }
+  return evidence;
+}
+
+export function applyClosedLoop(params: {
+  deviceClass: string;
+  context: PlanContext;
+  candidates: readonly CandidateInputs[];
+  observations: ClassObservations | undefined;
+  verifierLoad: VerifierLoadInput | undefined;
+  /** The selection in status (what serves now). */
+  current: Configuration | undefined;
+  previous: DeviceClassStatus | undefined;
+  settings: ModelSettings;
+  loop?: ClosedLoopSettings;
+  nowMs: number;
+  cooldownSeconds: number;
+}): ClassLoop {
+  const loop = params.loop ?? DEFAULT_CLOSED_LOOP;
+  const replicas = Math.max(1, params.context.spec.target.verifier.replicas);
+  const batch = params.verifierLoad ? batchPerReplica(params.verifierLoad.drafters, replicas) : 1;
+  const withLoad = (inputs: CandidateInputs, b: number): CandidateInputs => {
+    if (!params.verifierLoad || params.verifierLoad.model.windows === 0) return inputs;
+    const line = loadedVerification(
+      { interceptSeconds: inputs.verifyInterceptSeconds, secondsPerToken: inputs.verifySecondsPerToken },
+      params.verifierLoad.model,
+      b,
+    );
+    return { ...inputs, verifyInterceptSeconds: line.interceptSeconds, verifySecondsPerToken: line.secondsPerToken };
+  };
+  const profileCandidates = params.candidates.map((c) => withLoad(c, batch));
+  const observedOf = (c: { draft: string; quantization: Quantization }) =>
+    params.observations?.candidates.find(
+      (o) => o.draft === c.draft && o.quantization === c.quantization && o.counters.rounds > 0,
+    );
+  // The serving configuration: the status selection when observed, else the most observed one.
+  const serving =
+    (params.current && observedOf(params.current)) ??
+    [...(params.observations?.candidates ?? [])].sort((a, b) => b.counters.rounds - a.counters.rounds)[0];
+  const servingIndex = serving
+    ? profileCandidates.findIndex((c) => c.draft === serving.draft && c.quantization === serving.quantization)
+    : -1;
+
+  const verificationFromVerifier = (params.verifierLoad?.model.windows ?? 0) > 0;
+  const corrections = profileCandidates.map((inputs) => {
+    const evidence = evidenceFor(params.context, params.deviceClass, inputs, params.nowMs);
+    const own = observedOf(inputs);
+    if (own) return correctInputs(inputs, evidence, own.counters, loop.correction, { verificationFromVerifier });
+    if (serving && servingIndex >= 0 && serving.counters.rounds > 0)
+      return correctInputs(inputs, evidence, serving.counters, loop.correction, {
+        timingOnly: true,
+        observedInputs: profileCandidates[servingIndex]!,
+        verificationFromVerifier,
+      });
+    return undefined;
+  });
+  const candidates = profileCandidates.map((inputs, i) => corrections[i]?.inputs ?? inputs);
+  const atBatch = (index: number, b: number): CandidateInputs => {
+    const scaled = withLoad(params.candidates[index]!, b);
+    const correction = corrections[index];
+    if (!correction) return scaled;
+    return {
+      ...candidates[index]!,
+      verifyInterceptSeconds: scaled.verifyInterceptSeconds * correction.verifyScale,
+      verifySecondsPerToken: scaled.verifySecondsPerToken * correction.verifyScale,
+    };
+  };
+  const result: ClassLoop = { candidates, profileCandidates, corrections, atBatch, batch };
+
+  if (serving && servingIndex >= 0) {
+    const figures = observedFigures(serving.counters);
+    const correction = corrections[servingIndex];
+    if (figures && correction) {
+      const predicted = predictedServing(profileCandidates[servingIndex]!, serving.k, params.settings);
+      const corrected = predictedServing(candidates[servingIndex]!, serving.k, params.settings);
+      const share = Math.min(correction.weights.acceptance, correction.weights.draft);
+      const previousSince = parseTimestamp(params.previous?.observed?.mismatchSince);
+      const mismatch = assessMismatch({
+        observed: figures,
+        corrected,
+        observationShare: share,
+        previousSinceMs: previousSince,
+        nowMs: params.nowMs,
+        cooldownSeconds: params.cooldownSeconds,
+        settings: loop.mismatch,
+      });
+      const c = serving.counters;
+      const byPosition = c.drafted
+        .map((d, i) => (d > 0 ? Math.min(1, round((c.accepted[i] ?? 0) / d)) : -1))
+        .filter((v) => v >= 0);
+      result.mismatch = mismatch;
+      result.observed = {
+        configuration: { draft: serving.draft, quantization: serving.quantization, k: serving.k },
+        rounds: round(c.rounds),
+        tokens: round(c.tokens),
+        windowSeconds: round(c.windowSeconds),
+        figures: roundFigures(figures),
+        ...(byPosition.length > 0 ? { acceptanceByPosition: byPosition.slice(0, 64) } : {}),
+        predicted: roundFigures(predicted),
+        gap: gapOf(figures, predicted),
+        weights: {
+          acceptance: round(correction.weights.acceptance),
+          draftSpeed: round(correction.weights.draft),
+          verification: round(correction.weights.verify),
+          network: round(correction.weights.network),
+        },
+        residualGap: gapOf(figures, corrected),
+        ...(mismatch.sinceMs !== undefined ? { mismatchSince: formatTimestamp(mismatch.sinceMs) } : {}),
+      };
+    }
+  }
+  return result;
+}
+
+/** How much the verifier's load costs the selected configuration, and how many replicas would remove that. */
+export function verifierLoadReport(params: {
+  loop: ClassLoop;
+  index: number;
+  k: number;
+  verifierLoad: VerifierLoadInput | undefined;
+  replicas: number;
+  objective: Objective;
+  minImprovementPercent: number;
+  settings: ModelSettings;
+}): VerifierLoadReport | undefined {
+  const { loop, index, k, verifierLoad } = params;
+  if (!verifierLoad || verifierLoad.model.windows === 0 || params.settings.accounting === 'Paper') return undefined;
+  const replicas = Math.max(1, params.replicas);
+  const figuresAt = (b: number) => estimate(loop.atBatch(index, b), k, params.settings);
+  const ideal = figuresAt(1);
+  const now = figuresAt(loop.batch);
+  const loss = (b: number) => Math.max(0, improvementPercent(params.objective, ideal, figuresAt(b)));
+  const lossPercent = loss(loop.batch);
+  let replicasNeeded = replicas;
+  if (lossPercent > params.minImprovementPercent) {
+    // The loss falls as replicas rise (B = ceil(drafters / R) falls): the first R within the threshold.
+    const most = Math.max(replicas, verifierLoad.drafters);
+    let low = replicas;
+    let high = most;
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      if (loss(batchPerReplica(verifierLoad.drafters, mid)) <= params.minImprovementPercent) high = mid;
+      else low = mid + 1;
+    }
+    replicasNeeded = low;
+  } else {
+    // Could fewer replicas do? Report the fewest that still keep the loss within the threshold.
+    let low = 1;
+    let high = replicas;
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      if (loss(batchPerReplica(verifierLoad.drafters, mid)) <= params.minImprovementPercent) high = mid;
+      else low = mid + 1;
+    }
+    replicasNeeded = low;
+  }
+  return {
+    drafters: verifierLoad.drafters,
+    replicas,
+    batch: loop.batch,
+    addedRoundSeconds: Math.max(0, now.roundSeconds - ideal.roundSeconds),
+    lossPercent,
+    verifierBound: lossPercent > params.minImprovementPercent,
+    replicasNeeded,
+  };
+}
+
+export function describeVerifierLoad(report: VerifierLoadReport, minImprovementPercent: number): string {
+  const ms = (report.addedRoundSeconds * 1000).toFixed(1);
+  const loss = report.lossPercent.toFixed(1);
+  return report.verifierBound
+    ? `verifier-bound: ${report.drafters} drafters on ${report.replicas} verifier replicas add ${ms} ms per round (${loss}% on the objective); ${report.replicasNeeded} replicas would bring that within ${minImprovementPercent}%`
+    : `verifier load: ${report.drafters} drafters on ${report.replicas} replicas add ${ms} ms per round (${loss}% on the objective, within ${minImprovementPercent}%)`;
+}
