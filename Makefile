@@ -89,6 +89,10 @@ bench-dataplane: build ## Data plane on loopback: measured vs predicted goodput,
 bench-regret: build ## Selection regret: the operator's choice from a profiled subset vs the oracle over the full grid (seeded)
 	node dist/bench/regret.js
 
+.PHONY: bench-closed-loop
+bench-closed-loop: build ## Closed loop (seeded): time from a change of the world to the switch, and switches, for acceptance drop, device slowdown, verifier load
+	node dist/bench/closed-loop.js
+
 .PHONY: bench-fleet
 bench-fleet: build testbin ## Fleet scale (slow, own cluster in .run/bench): 1,020 nodes, 100 deployments: time to Ready, RSS, CPU, requests, idle writes
 	node dist/bench/fleet.js
