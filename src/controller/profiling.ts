@@ -96,7 +96,12 @@ export function decideProfiling(input: ProfilingInput): ProfilingDecision {
     if (jobStatus === 'Active') {
       decision.running += 1;
     } else if (jobStatus === 'Failed') {
-      const failed = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+      // The Job controller sets FailureTarget (with the final reason) before Failed while it stops the pods;
+      // report that reason at once rather than a generic one that changes a pass later.
+      const conditions = job.status?.conditions ?? [];
+      const failed =
+        conditions.find((c) => c.type === 'Failed' && c.status === 'True') ??
+        conditions.find((c) => c.type === 'FailureTarget' && c.status === 'True');
       decision.failures.push({
         profile: name,
         reason: failed?.reason ?? 'JobFailed',

@@ -97,6 +97,28 @@ describe('decideProfiling', () => {
     expect(decision.startJobs).toEqual([]);
   });
 
+  it('reports the reason of FailureTarget, set before Failed while the Job controller stops its pods', () => {
+    const name = nameOf('pi5');
+    const decision = decideProfiling(
+      input({ missingDraftProfiles: [draftMissing('pi5')] }, [name], {
+        [profilingJobName(name)]: {
+          conditions: [
+            {
+              type: 'FailureTarget',
+              status: 'True',
+              reason: 'BackoffLimitExceeded',
+              message: 'Job has reached the specified backoff limit',
+            },
+          ],
+        },
+      }),
+    );
+    expect(decision.failures).toEqual([
+      { profile: name, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+    ]);
+    expect(decision.startJobs).toEqual([]);
+  });
+
   it('deletes a finished Job whose profile went stale, so it runs again', () => {
     const name = nameOf('pi5');
     const decision = decideProfiling(
