@@ -1,0 +1,296 @@
+// Model delivery on the local control plane (real apiserver, Pod Security admission, DaemonSet controller, kwok
+// running the pods): the node cache agent is admitted in its own privileged namespace; the workloads the operator
+// creates in a restricted namespace carry the fetch init container and the model volume and are admitted; a
+// change of quantisation first pre-fetches the new file on the class's nodes and rolls the drafters only once
+// every node is ready (held back here with a ResourceQuota that keeps the pre-fetch pods from being created).
+import { randomBytes } from 'node:crypto';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1DaemonSet } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { API_VERSION, GROUP, VERSION, type SpecDecodeDeployment } from '../../src/api/types.js';
+import { startOperator, type RunningOperator } from '../../src/controller/operator.js';
+import { silentLogger } from '../../src/observability/log.js';
+import { buildModelCacheObjects } from '../../src/planner/model-cache.js';
+import { MODEL_ANNOTATION } from '../../src/planner/model-delivery.js';
+import { kubeconfigPath, kubectl } from '../support/cluster.js';
+import { installCrds } from '../support/crds.js';
+import { eventually, testKubeConfig, useTestNamespace } from '../support/namespace.js';
+
+const SLOW = 240_000;
+const config = testKubeConfig();
+const core = config.makeApiClient(CoreV1Api);
+const apps = config.makeApiClient(AppsV1Api);
+const custom = config.makeApiClient(CustomObjectsApi);
+const namespace = useTestNamespace('model-delivery', { 'pod-security.kubernetes.io/enforce': 'restricted' });
+const suffix = randomBytes(3).toString('hex');
+const classes = { pi5: `md-${suffix}-pi5`, gpu: `md-${suffix}-a100` };
+const cacheNamespace = `md-cache-${suffix}`;
+const LABEL = 'configspec.io/device-class';
+const IMAGE = 'ghcr.io/configspec/configspec:test';
+
+const cacheObjects = () =>
+  buildModelCacheObjects({ image: IMAGE, namespace: cacheNamespace }).map((o) => {
+    // Cluster-scoped names carry the suffix so parallel runs do not share them.
+    const object = structuredClone(o) as { kind: string; metadata: { name: string }; roleRef?: { name: string } };
+    if (object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding') object.metadata.name += `-${suffix}`;
+    if (object.roleRef) object.roleRef.name += `-${suffix}`;
+    return object;
+  });
+
+function deviceClass(name: string, role: 'Edge' | 'Verifier', nodeLabel: string) {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'DeviceClass',
+    metadata: { name },
+    spec: {
+      role,
+      nodeSelector: { [LABEL]: nodeLabel },
+      hardware:
+        role === 'Edge'
+          ? { arch: 'arm64', memoryGiB: 8, memoryBandwidthGBps: 17.1 }
+          : { arch: 'amd64', memoryGiB: 80, memoryBandwidthGBps: 2039, computeTFLOPS: 312 },
+      power:
+        role === 'Edge'
+          ? { idleWatts: 2.7, maxWatts: 9, sensor: 'None' }
+          : { idleWatts: 60, maxWatts: 400, sensor: 'None' },
+      price: { usdPerHour: role === 'Edge' ? 0.003 : 3.67 },
+      ...(role === 'Edge' ? { network: { rttMilliseconds: 20 } } : {}),
+    },
+  };
+}
+
+const sddApi = () => ({
+  group: GROUP,
+  version: VERSION,
+  namespace: namespace.name,
+  plural: 'specdecodedeployments',
+  name: 'md',
+});
+const readSdd = async () => (await custom.getNamespacedCustomObject(sddApi())) as SpecDecodeDeployment;
+const modelStatus = async () => (await readSdd()).status?.deviceClasses?.find((c) => c.name === classes.pi5)?.model;
+const daemonSet = (name: string): Promise<V1DaemonSet> =>
+  apps.readNamespacedDaemonSet({ name, namespace: namespace.name });
+
+describe('model delivery on the local control plane', () => {
+  let operator: RunningOperator;
+
+  beforeAll(async () => {
+    installCrds();
+    for (const [name, role, label] of [
+      [classes.pi5, 'Edge', 'raspberry-pi-5'],
+      [classes.gpu, 'Verifier', 'nvidia-a100-80gb'],
+    ] as const) {
+      await custom.createClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'deviceclasses',
+        body: deviceClass(name, role, label),
+      });
+    }
+    operator = await startOperator({
+      connection: { kubeconfig: kubeconfigPath() },
+      watchNamespace: namespace.name,
+      operatorNamespace: namespace.name,
+      image: IMAGE,
+      httpHost: '127.0.0.1',
+      httpPort: 0,
+      concurrency: 2,
+      resyncIntervalMs: 15_000,
+      leaderElection: { enabled: false },
+      log: silentLogger,
+    });
+  }, SLOW);
+
+  afterAll(async () => {
+    operator?.shutdown();
+    await operator?.done;
+    for (const name of Object.values(classes)) {
+      await custom
+        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'deviceclasses', name })
+        .catch(() => {});
+    }
+    kubectl(
+      ['delete', '--ignore-not-found', '--wait=false', '-f', '-'],
+      cacheObjects()
+        .map((o) => stringify(o))
+        .join('---\n'),
+    );
+  }, SLOW);
+
+  it(
+    'admits the node cache agent (hostPath) in its own privileged namespace, on every node',
+    async () => {
+      const yaml = cacheObjects()
+        .map((o) => stringify(o))
+        .join('---\n');
+      const applied = kubectl(['apply', '--server-side', '--field-manager=configspec-tests', '-f', '-'], yaml);
+      // Admitted under "privileged"; the namespace's warn=restricted label names exactly what needs the exemption.
+      expect(applied.stderr).toMatch(
+        /would violate PodSecurity "restricted:latest": restricted volume types \(volume "models" uses restricted volume type "hostPath"\)/,
+      );
+      expect(applied.status).toBe(0);
+      const pods = await eventually(
+        'node cache agent pods',
+        async () => {
+          const found = (await core.listNamespacedPod({ namespace: cacheNamespace })).items;
+          return found.length >= 4 && found.every((p) => p.spec?.nodeName) ? found : undefined;
+        },
+        120_000,
+      );
+      expect(pods[0]!.spec!.volumes!.some((v) => v.hostPath?.path === '/var/lib/configspec/models')).toBe(true);
+      const service = await core.readNamespacedService({ name: 'configspec-model-cache', namespace: cacheNamespace });
+      expect(service.spec?.internalTrafficPolicy).toBe('Local');
+      // The same pod is refused in the workloads' restricted namespace: hostPath is why the agent lives apart.
+      const refused = kubectl(
+        ['create', '--dry-run=server', '-n', namespace.name, '-f', '-'],
+        stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'hostpath-probe' },
+          spec: { ...pods[0]!.spec, serviceAccountName: undefined, serviceAccount: undefined, nodeName: undefined },
+        }),
+      );
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(/violates PodSecurity "restricted:latest".*hostPath/);
+    },
+    SLOW,
+  );
+
+  it(
+    'gives drafters, pre-fetch pods and the verifier the fetch init container and model volume, admitted under restricted',
+    async () => {
+      await custom.createNamespacedCustomObject({
+        ...sddApi(),
+        body: {
+          apiVersion: API_VERSION,
+          kind: 'SpecDecodeDeployment',
+          metadata: { name: 'md', namespace: namespace.name },
+          spec: {
+            target: {
+              model: { name: 'qwen2.5-7b-instruct' },
+              verifier: { deviceClass: classes.gpu, replicas: 1, gpusPerReplica: 1 },
+            },
+            drafts: [{ model: { name: 'qwen2.5-0.5b-instruct' }, quantizations: ['Q4_K_M', 'Q8_0'] }],
+            speculation: { k: { min: 1, max: 8 } },
+            edge: { deviceClasses: [classes.pi5] },
+            objective: { maximize: 'Goodput' },
+            policy: { mode: 'Pinned', pinned: { draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', k: 3 } },
+            profiling: { mode: 'Never' },
+          },
+        },
+      });
+      const drafter = await eventually('the drafter DaemonSet', () => daemonSet(`md-draft-${classes.pi5}`), 60_000);
+      const pod = drafter.spec!.template.spec!;
+      const init = pod.initContainers![0]!;
+      expect(init.name).toBe('fetch-model');
+      expect(init.args).toEqual([
+        'fetch',
+        '--uri',
+        'hf://bartowski/Qwen2.5-0.5B-Instruct-GGUF/Qwen2.5-0.5B-Instruct-Q4_K_M.gguf',
+        '--output',
+        '/var/cache/configspec/models/model.gguf',
+        '--via',
+        'http://configspec-model-cache.configspec-cache.svc:8090',
+      ]);
+      expect(init.volumeMounts).toContainEqual({ name: 'models', mountPath: '/var/cache/configspec/models' });
+      expect(pod.volumes!.find((v) => v.name === 'models')?.emptyDir).toBeDefined();
+      expect(pod.containers[0]!.args).toEqual(
+        expect.arrayContaining(['--model-source', 'file:///var/cache/configspec/models/model.gguf']),
+      );
+      expect(drafter.metadata!.annotations![MODEL_ANNOTATION]).toBe('qwen2.5-0.5b-instruct/Q4_K_M');
+      const verifier = await eventually('the verifier', () =>
+        apps.readNamespacedDeployment({ name: 'md-verifier', namespace: namespace.name }),
+      );
+      expect(verifier.spec!.template.spec!.initContainers![0]!.args).toEqual(
+        expect.arrayContaining(['--uri', 'hf://bartowski/Qwen2.5-7B-Instruct-GGUF/Qwen2.5-7B-Instruct-Q4_K_M.gguf']),
+      );
+      // Pods exist, so Pod Security admission (restricted) accepted the fetch step; pre-fetch is ready on both nodes.
+      await eventually(
+        'drafter and pre-fetch pods on both pi5 nodes',
+        async () => {
+          const pods = (
+            await core.listNamespacedPod({ namespace: namespace.name, labelSelector: `${LABEL}=${classes.pi5}` })
+          ).items;
+          return pods.length === 4 && pods.every((p) => p.spec?.nodeName);
+        },
+        120_000,
+      );
+      expect(
+        await eventually(
+          'model ready on both nodes',
+          async () => {
+            const model = await modelStatus();
+            return model?.readyNodes === 2 ? model : undefined;
+          },
+          120_000,
+        ),
+      ).toEqual({ draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', readyNodes: 2, state: 'Serving' });
+    },
+    SLOW,
+  );
+
+  it(
+    'a quantisation change pre-fetches on the class nodes first and rolls the drafters only when every node has the file',
+    async () => {
+      const drafterName = `md-draft-${classes.pi5}`;
+      const generationBefore = (await daemonSet(drafterName)).metadata!.generation;
+      // Hold the pre-fetch back: no room for new pods once the old pre-fetch pods are gone.
+      const pods = (await core.listNamespacedPod({ namespace: namespace.name })).items.filter(
+        (p) => !p.metadata?.deletionTimestamp,
+      );
+      const prefetchPods = pods.filter((p) => p.metadata?.labels?.['app.kubernetes.io/component'] === 'prefetch');
+      await core.createNamespacedResourceQuota({
+        namespace: namespace.name,
+        body: {
+          metadata: { name: 'hold-prefetch' },
+          spec: { hard: { pods: String(pods.length - prefetchPods.length) } },
+        },
+      });
+      await custom.patchNamespacedCustomObject({
+        ...sddApi(),
+        body: [{ op: 'replace', path: '/spec/policy/pinned/quantization', value: 'Q8_0' }],
+      });
+      await eventually(
+        'the pre-fetch DaemonSet on Q8_0',
+        async () =>
+          (await daemonSet(`md-prefetch-${classes.pi5}`)).metadata?.annotations?.[MODEL_ANNOTATION] ===
+          'qwen2.5-0.5b-instruct/Q8_0',
+        60_000,
+      );
+      expect(
+        await eventually('status Prefetching', async () => {
+          const model = await modelStatus();
+          return model?.state === 'Prefetching' ? model : undefined;
+        }),
+      ).toEqual({ draft: 'qwen2.5-0.5b-instruct', quantization: 'Q8_0', readyNodes: 0, state: 'Prefetching' });
+      // While no node has the new file, the drafters keep the old one (and their pods).
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      const held = await daemonSet(drafterName);
+      expect(held.metadata!.annotations![MODEL_ANNOTATION]).toBe('qwen2.5-0.5b-instruct/Q4_K_M');
+      expect(held.metadata!.generation).toBe(generationBefore);
+      expect((await modelStatus())?.state).toBe('Prefetching');
+
+      await core.deleteNamespacedResourceQuota({ name: 'hold-prefetch', namespace: namespace.name });
+      const rolled = await eventually(
+        'the drafters on Q8_0',
+        async () => {
+          const ds = await daemonSet(drafterName);
+          return ds.metadata?.annotations?.[MODEL_ANNOTATION] === 'qwen2.5-0.5b-instruct/Q8_0' ? ds : undefined;
+        },
+        180_000,
+      );
+      expect(rolled.spec!.template.spec!.initContainers![0]!.args).toContain(
+        'hf://bartowski/Qwen2.5-0.5B-Instruct-GGUF/Qwen2.5-0.5B-Instruct-Q8_0.gguf',
+      );
+      const prefetch = await daemonSet(`md-prefetch-${classes.pi5}`);
+      // The switch happened with the pre-fetch ready on every node of the class.
+      expect(prefetch.status?.numberReady).toBe(2);
+      expect(
+        await eventually('status Serving', async () => {
+          const model = await modelStatus();
+          return model?.state === 'Serving' && model.quantization === 'Q8_0' ? model : undefined;
+        }),
+      ).toEqual({ draft: 'qwen2.5-0.5b-instruct', quantization: 'Q8_0', readyNodes: 2, state: 'Serving' });
+    },
+    SLOW,
+  );
+});
