@@ -46,6 +46,10 @@ test-integration: build testbin ## Tests against a real local control plane (sta
 test-faults: build testbin ## Fault suite (apiserver restart, leader loss, node flaps, hostile edits) on its own cluster in .run/faults
 	CONFIGSPEC_RUN_DIR=$(CURDIR)/.run/faults $(JEST) --selectProjects faults --runInBand
 
+.PHONY: test-e2e
+test-e2e: build testbin ## End to end (make demo on its own cluster in .run/e2e): real profiles, selection, one answer
+	$(JEST) --selectProjects e2e --runInBand
+
 .PHONY: testbin
 testbin: ## Build the missing control-plane binaries (kube-*, etcd, kwok, helm) into $(CONFIGSPEC_CACHE)
 	bash hack/testcluster/build.sh
@@ -74,8 +78,12 @@ chart-files: build testbin ## Regenerate the chart's crds/ and catalog DeviceCla
 	node hack/chart-files.mjs
 
 .PHONY: demo
-demo: build ## The whole system on this machine (see README)
+demo: build ## The whole system on this machine (see README); leaves it running
 	bash hack/demo.sh
+
+.PHONY: demo-down
+demo-down: ## Stop what `make demo` left running (operator, process kubelet, its cluster in .run/demo)
+	bash hack/demo.sh down
 
 .PHONY: bench-planner
 bench-planner: build ## Planner speed: configurations per second, time to plan a large deployment

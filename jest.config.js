@@ -30,5 +30,7 @@ export default {
       globalSetup: '<rootDir>/test/faults/global-setup.ts',
       globalTeardown: '<rootDir>/test/faults/global-teardown.ts',
     },
+    // `make demo` run end to end by hack/demo.sh on its own cluster in .run/e2e (minutes: real profiling).
+    { ...esm, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };
