@@ -5,7 +5,7 @@
 // (from the operator's own request counter on /metrics) and the writes it sends during an idle window.
 // Prints figures; asserts nothing. Run: make bench-fleet (slow: starts and stops its own cluster).
 //
-//   node dist/bench/fleet.js [--deployments 100] [--idle-seconds 120] [--keep-cluster] [--json FILE]
+//   node dist/bench/fleet.js [--deployments 100] [--idle-seconds 120] [--concurrency N] [--keep-cluster] [--json FILE]
 //
 // Each deployment drafts on two device classes and on one twentieth of their nodes (a `bench.configspec.io/tenant`
 // label the script puts on the nodes), so every edge node runs exactly one drafter pod: 1,000 drafter pods (200
@@ -38,6 +38,8 @@ const { values } = parseArgs({
     deployments: { type: 'string', default: '100' },
     'idle-seconds': { type: 'string', default: '120' },
     'keep-cluster': { type: 'boolean', default: false },
+    /** Passed to the operator's --concurrency when given (its default otherwise). */
+    concurrency: { type: 'string' },
     'run-dir': { type: 'string', default: process.env.CONFIGSPEC_RUN_DIR ?? join(repo, '.run', 'bench') },
     json: { type: 'string' },
   },
@@ -272,7 +274,17 @@ interface RequestCount {
   value: number;
 }
 async function scrape(port: number): Promise<{ requests: RequestCount[]; reconciles: number }> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  // A kept-alive connection the server has just closed fails once with ECONNRESET; ask again.
+  let text = '';
+  for (let attempt = 1; ; attempt++) {
+    try {
+      text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await sleep(500);
+    }
+  }
   const requests: RequestCount[] = [];
   let reconciles = 0;
   for (const line of text.split('\n')) {
@@ -381,7 +393,8 @@ async function main(): Promise<void> {
 
     // The operator as its own process.
     const port = await freePort();
-    const operatorLog = join(runDir, 'operator.log');
+    // Outside the run directory, which `hack/cluster.sh down` removes.
+    const operatorLog = join(repo, '.run', 'bench-results', 'fleet-operator.log');
     mkdirSync(dirname(operatorLog), { recursive: true });
     const out = createWriteStream(operatorLog);
     operator = spawn(
@@ -401,6 +414,7 @@ async function main(): Promise<void> {
         String(port),
         '--log-level',
         'info',
+        ...(values.concurrency ? ['--concurrency', values.concurrency] : []),
         // Leader election on, with timings for a machine shared with other work (the defaults, 15/10/2 s,
         // lost the Lease once under a load average of 19 on 2 cores).
         '--lease-duration',
@@ -544,6 +558,7 @@ async function main(): Promise<void> {
     const watches = sum(convergence, (r) => r.verb === 'watch');
     const report = {
       deployments: DEPLOYMENTS,
+      concurrency: values.concurrency ?? 'default',
       nodes: nodes.items.length,
       pods: { total: pods.length, running },
       clusterUpSeconds,
@@ -581,7 +596,7 @@ async function main(): Promise<void> {
     const lines = [
       `fleet benchmark (node ${process.version}; 2 shared cores, load average 1/5/15 min: ${report.loadAverage.start} at start, ${report.loadAverage.end} at end)`,
       `  cluster: ${report.nodes} edge nodes + 20 GPU nodes (${reused ? 'reused' : `started in ${clusterUpSeconds.toFixed(0)} s`}), ${DEPLOYMENTS} SpecDecodeDeployments × 2 device classes × 5 nodes (1,000 drafter pods, 100 verifier pods), 5 (draft, quantisation) × K 0..10 each, every profile present`,
-      `  operator: own process, caches synced in ${syncSeconds.toFixed(1)} s; ${DEPLOYMENTS} deployments created in ${appliedSeconds.toFixed(1)} s`,
+      `  operator: own process (--concurrency ${values.concurrency ?? 'default'}), caches synced in ${syncSeconds.toFixed(1)} s; ${DEPLOYMENTS} deployments created in ${appliedSeconds.toFixed(1)} s`,
       `  time until all Ready: ${readySeconds === undefined ? `NOT REACHED (${readyCount}/${DEPLOYMENTS} after ${timeoutMs / 1000} s)` : `${readySeconds.toFixed(1)} s`} (first Ready ${report.firstReadySeconds?.toFixed(1) ?? '-'} s; every verifier and drafter workload ready in the cluster at ${report.workloadsReadySeconds?.toFixed(1) ?? '-'} s; last operator write ${report.lastOperatorWriteSeconds.toFixed(1)} s); ${running}/${pods.length} pods Running`,
       `  operator peak RSS: ${peakRss.toFixed(0)} MiB (VmHWM; ${procAtReady.rssMiB.toFixed(0)} MiB at all-Ready)`,
       `  operator CPU: ${report.operatorCpuSecondsConvergence.toFixed(1)} s from first create to all Ready, ${report.operatorCpuSecondsTotal.toFixed(1)} s since start, ${report.operatorCpuSecondsIdleWindow.toFixed(2)} s in the idle window`,
