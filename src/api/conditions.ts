@@ -18,6 +18,12 @@ export const ConditionType = {
   DraftsAvailable: 'DraftsAvailable',
   /** True when on some device class no configuration meets spec.objective.constraints. */
   Infeasible: 'Infeasible',
+  /**
+   * Closed loop: True when on some device class the corrected model still cannot explain what serving shows
+   * (for longer than the cooldown); the selection is held there instead of switching on a wrong model. Present
+   * once serving has been observed.
+   */
+  ModelMismatch: 'ModelMismatch',
 } as const;
 export type ConditionTypeName = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -49,6 +55,9 @@ export const ConditionReason = {
   DraftersNotReady: 'DraftersNotReady',
   NoDrafters: 'NoDrafters',
   RecommendOnly: 'RecommendOnly',
+  // ModelMismatch
+  ModelMismatch: 'ModelMismatch',
+  ModelExplainsServing: 'ModelExplainsServing',
   // Any condition, before the controller has looked.
   Reconciling: 'Reconciling',
 } as const;

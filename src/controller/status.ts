@@ -26,6 +26,7 @@ export const CONDITION_TYPES = [
   ConditionType.ConfigurationSelected,
   ConditionType.DraftsAvailable,
   ConditionType.Infeasible,
+  ConditionType.ModelMismatch,
 ] as const;
 export type { ConditionTypeName as ConditionType } from '../api/conditions.js';
 
@@ -68,6 +69,11 @@ export interface StatusObservation {
   unclassifiedNodes: string[];
   profiling: ProfilingStatus & { mode: ProfilingMode; failures: ProfilingFailure[]; pending: number };
   mode: PolicyMode;
+  /**
+   * Closed loop: per device class whose residual gap has lasted longer than the cooldown, a sentence naming the
+   * figure and both values. The ModelMismatch condition appears once some class has observations (or had it).
+   */
+  modelMismatches?: { name: string; message: string }[];
 }
 
 export function computeStatus(observed: StatusObservation): SpecDecodeDeploymentStatus {
@@ -81,8 +87,9 @@ export function computeStatus(observed: StatusObservation): SpecDecodeDeployment
   const ready = readyCondition(observed.mode, [verifier, selected, drafts], infeasible);
   // Ours in a fixed order, summary first; conditions of other types (another writer's) follow unchanged.
   const previous = sdd.status?.conditions ?? [];
+  const mismatch = modelMismatchCondition(observed, previous);
   const conditions = [
-    ...[ready, verifier, profiled, selected, drafts, infeasible].map((input) =>
+    ...[ready, verifier, profiled, selected, drafts, infeasible, ...(mismatch ? [mismatch] : [])].map((input) =>
       setCondition(previous, input, generation, now).find((c) => c.type === input.type)!,
     ),
     ...previous.filter((c) => !(CONDITION_TYPES as readonly string[]).includes(c.type)),
@@ -210,6 +217,31 @@ function infeasibleCondition(observed: StatusObservation): ConditionInput {
     status: 'True',
     reason: Reason.ConstraintsUnmet,
     message: infeasible.map((c) => `${c.name}: ${c.message}`).join('; '),
+  };
+}
+
+/** Absent until the closed loop has observed serving (so deployments without observations keep their status). */
+function modelMismatchCondition(
+  observed: StatusObservation,
+  previous: readonly { type: string }[],
+): ConditionInput | undefined {
+  const type = ConditionType.ModelMismatch;
+  const active =
+    observed.deviceClasses.some((c) => c.observed) || previous.some((c) => c.type === ConditionType.ModelMismatch);
+  if (!active) return undefined;
+  const mismatches = observed.modelMismatches ?? [];
+  if (mismatches.length === 0)
+    return {
+      type,
+      status: 'False',
+      reason: Reason.ModelExplainsServing,
+      message: 'The corrected model explains what serving shows on every observed device class',
+    };
+  return {
+    type,
+    status: 'True',
+    reason: Reason.ModelMismatch,
+    message: mismatches.map((m) => `${m.name}: ${m.message}`).join('; '),
   };
 }
 
