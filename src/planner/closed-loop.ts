@@ -37,6 +37,9 @@ import {
   type ProfileEvidence,
   type ServingCounters,
   type VerifierLoadModel,
+  type VerifierWindow,
+  fitVerifierLoad,
+  NO_LOAD,
 } from '../costmodel/index.js';
 import { formatTimestamp, parseTimestamp, type PlanContext } from './inputs.js';
 
@@ -54,7 +57,10 @@ export interface ClassObservations {
 }
 
 export interface VerifierLoadInput {
-  model: VerifierLoadModel;
+  /** A fitted load model; else `windows` are fitted here against the deployment's verification line. */
+  model?: VerifierLoadModel;
+  /** The verifier's (batch, K) windows (src/controller/serving-observer.ts). */
+  windows?: readonly VerifierWindow[];
   /** Edge drafters sharing the verifier's replicas (every class of the deployment). */
   drafters: number;
 }
@@ -94,6 +100,21 @@ export interface ClassLoop {
   /** Inputs at another batch size (for the verifier-bound report). */
   atBatch(index: number, batch: number): CandidateInputs;
   batch: number;
+  /** The verifier load model in use (NO_LOAD without one). */
+  load: VerifierLoadModel;
+}
+
+/** The load model given, else fitted from the windows against the deployment's single-drafter verification line. */
+function resolveLoadModel(context: PlanContext, input: VerifierLoadInput | undefined): VerifierLoadModel {
+  if (!input) return NO_LOAD;
+  if (input.model) return input.model;
+  if (!input.windows || input.windows.length === 0) return NO_LOAD;
+  const measured = context.profiles.verification()?.status;
+  const base =
+    measured?.verifySecondsIntercept !== undefined && measured.verifySecondsIntercept > 0
+      ? { interceptSeconds: measured.verifySecondsIntercept, secondsPerToken: measured.verifySecondsPerToken ?? 0 }
+      : context.verificationPrior;
+  return fitVerifierLoad(base, input.windows);
 }
 
 const SIGNIFICANT = 4;
@@ -162,13 +183,14 @@ export function applyClosedLoop(params: {
   cooldownSeconds: number;
 }): ClassLoop {
   const loop = params.loop ?? DEFAULT_CLOSED_LOOP;
+  const load = resolveLoadModel(params.context, params.verifierLoad);
   const replicas = Math.max(1, params.context.spec.target.verifier.replicas);
   const batch = params.verifierLoad ? batchPerReplica(params.verifierLoad.drafters, replicas) : 1;
   const withLoad = (inputs: CandidateInputs, b: number): CandidateInputs => {
-    if (!params.verifierLoad || params.verifierLoad.model.windows === 0) return inputs;
+    if (load.windows === 0) return inputs;
     const line = loadedVerification(
       { interceptSeconds: inputs.verifyInterceptSeconds, secondsPerToken: inputs.verifySecondsPerToken },
-      params.verifierLoad.model,
+      load,
       b,
     );
     return { ...inputs, verifyInterceptSeconds: line.interceptSeconds, verifySecondsPerToken: line.secondsPerToken };
@@ -186,7 +208,7 @@ export function applyClosedLoop(params: {
     ? profileCandidates.findIndex((c) => c.draft === serving.draft && c.quantization === serving.quantization)
     : -1;
 
-  const verificationFromVerifier = (params.verifierLoad?.model.windows ?? 0) > 0;
+  const verificationFromVerifier = load.windows > 0;
   const corrections = profileCandidates.map((inputs) => {
     const evidence = evidenceFor(params.context, params.deviceClass, inputs, params.nowMs);
     const own = observedOf(inputs);
@@ -210,7 +232,7 @@ export function applyClosedLoop(params: {
       verifySecondsPerToken: scaled.verifySecondsPerToken * correction.verifyScale,
     };
   };
-  const result: ClassLoop = { candidates, profileCandidates, corrections, atBatch, batch };
+  const result: ClassLoop = { candidates, profileCandidates, corrections, atBatch, batch, load };
 
   if (serving && servingIndex >= 0) {
     const figures = observedFigures(serving.counters);
@@ -269,7 +291,7 @@ export function verifierLoadReport(params: {
   settings: ModelSettings;
 }): VerifierLoadReport | undefined {
   const { loop, index, k, verifierLoad } = params;
-  if (!verifierLoad || verifierLoad.model.windows === 0 || params.settings.accounting === 'Paper') return undefined;
+  if (!verifierLoad || loop.load.windows === 0 || params.settings.accounting === 'Paper') return undefined;
   const replicas = Math.max(1, params.replicas);
   const figuresAt = (b: number) => estimate(loop.atBatch(index, b), k, params.settings);
   const ideal = figuresAt(1);

@@ -1,6 +1,6 @@
 // Property: random noise around a stable truth (timing noise, binomial acceptance, profile error, any seed) never
 // makes the closed loop switch more than once per cooldown. Runs the seeded simulator of bench/closed-loop-sim.ts
-// (real planner, hysteresis, correction, shift detection, verifier fit) over two simulated hours, 15 runs.
+// (real planner, hysteresis, correction, shift detection, verifier fit) over two simulated hours, 10 runs.
 import fc from 'fast-check';
 import { DEFAULT_SIMULATION, simulate } from '../../../bench/closed-loop-sim.js';
 
@@ -25,7 +25,7 @@ describe('closed loop under noise', () => {
           return result.maxSwitchesPerCooldown <= 1;
         },
       ),
-      { numRuns: 15 },
+      { numRuns: 10 },
     );
   });
 });
