@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { acquireLock, processAlive, type HeldLock } from './lock.js';
 import {
   download,
@@ -101,11 +101,14 @@ export interface ModelCacheOptions {
 
 export class ModelCache {
   readonly budgetBytes: number;
+  /** Absolute (the agent serves files by absolute path). */
+  readonly dir: string;
 
   constructor(
-    readonly dir: string,
+    dir: string,
     private readonly options: ModelCacheOptions = {},
   ) {
+    this.dir = resolve(dir);
     this.budgetBytes = options.budgetBytes ?? Infinity;
   }
 
