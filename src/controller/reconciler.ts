@@ -69,14 +69,6 @@ export interface ReconcilerOptions {
   profilingJobs?: ProfilingJobOptions;
   /** The node cache agent pods fetch models through, and the catalog naming files. */
   modelDelivery?: ModelDeliveryOptions;
-  /**
-   * The closed loop's observations (src/controller/serving-observer.ts ServingObserver) per deployment key:
-   * serving counters per class and the verifier's (batch, K) windows. Without it the planner sees profiles only.
-   */
-  closedLoop?: {
-    observations(key: string): PlanRequest['observations'];
-    verifierWindows(key: string): NonNullable<PlanRequest['verifierLoad']>['windows'];
-  };
 }
 
 type Sdd = SpecDecodeDeployment & { metadata: { namespace: string; uid: string } };
@@ -131,15 +123,6 @@ export class SpecDecodeReconciler {
       alignmentProfiles: cache.alignmentProfiles.list(),
       current: currentSelections(sdd),
       now,
-      ...(this.options.closedLoop
-        ? {
-            observations: this.options.closedLoop.observations(key),
-            verifierLoad: {
-              windows: this.options.closedLoop.verifierWindows(key),
-              drafters: populated.reduce((sum, g) => sum + g.readyNodes.length, 0),
-            },
-          }
-        : {}),
     });
     const classPlans = plan.classes.filter((c) => populatedNames.has(c.name));
 
@@ -153,11 +136,18 @@ export class SpecDecodeReconciler {
     const modelDelivery = new Map<string, ModelDeliveryStatus>();
     const desired: KubeObject[] = [];
     const buildErrors = new Map<string, string>();
+    // Problems building the serving workloads (e.g. a target with no model file): reported in status instead of
+    // failing every pass with no status at all.
+    const workloadErrors: string[] = [];
     if (verifierClass?.spec.role === 'Verifier') {
-      desired.push(
-        buildVerifierDeployment(context, verifierClass, this.options.verifier),
-        buildVerifierService(context),
-      );
+      try {
+        desired.push(
+          buildVerifierDeployment(context, verifierClass, this.options.verifier),
+          buildVerifierService(context),
+        );
+      } catch (err) {
+        workloadErrors.push((err as Error).message);
+      }
     }
     const manageDrafters = sdd.spec.policy.mode !== 'Recommend';
     if (manageDrafters) {
@@ -224,18 +214,13 @@ export class SpecDecodeReconciler {
       },
       deviceClasses: classPlans.map((c) => this.classStatus(sdd, c, groups, modelDelivery.get(c.name))),
       classOutcomes,
-      planErrors: plan.issues.filter((i) => i.severity === 'Error').map((i) => i.message),
+      planErrors: [...plan.issues.filter((i) => i.severity === 'Error').map((i) => i.message), ...workloadErrors],
       planWarnings: [
         ...plan.issues.filter((i) => i.severity === 'Warning').map((i) => i.message),
         // A class named in spec.edge.deviceClasses that exists nowhere has no nodes, so no class plan above.
         ...plan.classes.filter((c) => !populatedNames.has(c.name) && c.outcome === 'Error').map((c) => c.message),
       ],
       unclassifiedNodes: groups.unclassified,
-      modelMismatches: classPlans.flatMap((c) =>
-        c.mismatch?.raised && c.mismatch.residual
-          ? [{ name: c.name, message: mismatchSentence(c.mismatch.residual, sdd.spec.policy.cooldownSeconds) }]
-          : [],
-      ),
       profiling: {
         mode: sdd.spec.profiling.mode,
         completed: profiling.completed,
@@ -488,8 +473,7 @@ export class SpecDecodeReconciler {
       predicted: plan.predicted,
       basis: plan.basis,
       frontier: plan.frontier,
-      // The closed loop's latest view, else what the last pass recorded (observations come and go with scrapes).
-      observed: plan.observed ?? previous?.observed,
+      observed: previous?.observed,
       lastChangeTime: plan.lastChangeTime,
       reason: plan.reason,
       message: plan.message,
@@ -521,9 +505,6 @@ export class SpecDecodeReconciler {
       if (condition.type === 'Infeasible' && condition.status === 'True') {
         this.options.events.record(regarding, 'Warning', 'Infeasible', 'Select', condition.message);
       }
-      if (condition.type === 'ModelMismatch' && condition.status === 'True') {
-        this.options.events.record(regarding, 'Warning', 'ModelMismatch', 'Select', condition.message);
-      }
       if (condition.type === 'Profiled' && condition.reason === 'ProfilingFailed') {
         this.options.events.record(regarding, 'Warning', 'ProfilingFailed', 'Profile', condition.message);
       }
@@ -532,15 +513,6 @@ export class SpecDecodeReconciler {
       }
     }
   }
-}
-
-/** The ModelMismatch sentence of one class: the figure, both values, the gap and how long it has lasted. */
-function mismatchSentence(
-  residual: { figure: string; observed: number; predicted: number; gapPercent: number },
-  cooldownSeconds: number,
-): string {
-  const value = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(3)).toString() : String(v));
-  return `${residual.figure} observed ${value(residual.observed)}, the corrected model predicts ${value(residual.predicted)} (${residual.gapPercent.toFixed(0)}%) for longer than the cooldown (${cooldownSeconds} s); holding the selection`;
 }
 
 function objectId(object: KubeObject): string {

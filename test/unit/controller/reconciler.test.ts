@@ -268,6 +268,18 @@ describe('SpecDecodeReconciler', () => {
     expect(t.current().status?.profiling?.failed).toBe(1);
   });
 
+  it('reports a target it cannot run (no model file) in status instead of failing the pass', async () => {
+    const t = setup((s) => {
+      noProfiling(s);
+      // Valid for the API (family and size given), but neither in the catalog nor with a source to fetch from.
+      s.spec.target.model = { name: 'in-house-70b', family: 'qwen2.5', parametersBillions: 70 };
+    });
+    await t.pass();
+    expect(t.condition('ConfigurationSelected')).toMatchObject({ status: 'False', reason: 'PlanningFailed' });
+    expect(t.condition('ConfigurationSelected')?.message).toContain('in-house-70b');
+    expect(t.cluster.get('Deployment', 'chat-verifier', 'team-a')).toBeUndefined();
+  });
+
   it('does nothing for a deployment that is gone', async () => {
     const t = setup(noProfiling);
     t.cluster.remove('SpecDecodeDeployment', 'chat', 'team-a');
