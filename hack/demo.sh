@@ -180,7 +180,7 @@ progress() {
       // Settled: profiling finished (a profile whose Job failed is reported below and leaves that input a prior),
       // every class has a selection with no better one waiting out its cooldown, and its drafters are ready.
       const classList = s.deviceClasses ?? [];
-      const settled = p.total > 0 && (p.running ?? 0) === 0 && (p.completed ?? 0) + (p.failed ?? 0) === p.total && classList.length > 0 && classList.every((c) => c.selected && c.reason !== "KeptInCooldown" && c.nodes > 0 && c.readyNodes === c.nodes);
+      const settled = p.total > 0 && (p.running ?? 0) === 0 && (p.completed ?? 0) + (p.failed ?? 0) === p.total && classList.length > 0 && classList.every((c) => c.selected && c.reason !== "KeptInCooldown" && (c.model?.state ?? "Serving") === "Serving" && c.nodes > 0 && c.readyNodes === c.nodes);
       const line = `profiles ${p.completed ?? 0}/${p.total ?? "?"} measured, ${p.running ?? 0} running, ${p.failed ?? 0} failed | verifier ${cond("VerifierAvailable")?.status ?? "?"} | Ready ${cond("Ready")?.status ?? "?"} | ${classes.join("; ") || "no classes yet"}`;
       console.log(line);
       process.exit(settled && cond("Ready")?.status === "True" ? 0 : 1);
@@ -205,8 +205,15 @@ kc -n "$namespace" get sdd "$sdd" -o jsonpath='{range .status.conditions[?(@.typ
 say "6/6 The choice per device class, and why (configspec plan over the cluster's objects)"
 kc get sdd,deviceclasses.configspec.io,draftprofiles,alignmentprofiles -A -o yaml | configspec plan -f - || true
 
-drafter_ip=$(kc -n "$namespace" get pods -l app.kubernetes.io/component=drafter,configspec.io/device-class=raspberry-pi-5 \
-  --field-selector=status.phase=Running -o jsonpath='{.items[0].status.podIP}')
+# A drafter may just be rolling to a new selection: wait for a running pod of the class (the request script then
+# waits until it is ready).
+drafter_ip=""
+for _ in $(seq 90); do
+  drafter_ip=$(kc -n "$namespace" get pods -l app.kubernetes.io/component=drafter,configspec.io/device-class=raspberry-pi-5 \
+    --field-selector=status.phase=Running -o jsonpath='{.items[*].status.podIP}' | awk '{ print $1 }')
+  [[ -n $drafter_ip ]] && break
+  sleep 2
+done
 [[ -n $drafter_ip ]] || die "no running drafter pod on the Raspberry Pi 5 class"
 echo
 echo "One prompt through the Raspberry Pi 5 drafter (pod IP $drafter_ip), verified by the A100 node's verifier:"
