@@ -69,6 +69,14 @@ export interface ReconcilerOptions {
   profilingJobs?: ProfilingJobOptions;
   /** The node cache agent pods fetch models through, and the catalog naming files. */
   modelDelivery?: ModelDeliveryOptions;
+  /**
+   * The closed loop's observations (src/controller/serving-observer.ts ServingObserver) per deployment key:
+   * serving counters per class and the verifier's (batch, K) windows. Without it the planner sees profiles only.
+   */
+  closedLoop?: {
+    observations(key: string): PlanRequest['observations'];
+    verifierWindows(key: string): NonNullable<PlanRequest['verifierLoad']>['windows'];
+  };
 }
 
 type Sdd = SpecDecodeDeployment & { metadata: { namespace: string; uid: string } };
@@ -123,6 +131,15 @@ export class SpecDecodeReconciler {
       alignmentProfiles: cache.alignmentProfiles.list(),
       current: currentSelections(sdd),
       now,
+      ...(this.options.closedLoop
+        ? {
+            observations: this.options.closedLoop.observations(key),
+            verifierLoad: {
+              windows: this.options.closedLoop.verifierWindows(key),
+              drafters: populated.reduce((sum, g) => sum + g.readyNodes.length, 0),
+            },
+          }
+        : {}),
     });
     const classPlans = plan.classes.filter((c) => populatedNames.has(c.name));
 
@@ -221,6 +238,11 @@ export class SpecDecodeReconciler {
         ...plan.classes.filter((c) => !populatedNames.has(c.name) && c.outcome === 'Error').map((c) => c.message),
       ],
       unclassifiedNodes: groups.unclassified,
+      modelMismatches: classPlans.flatMap((c) =>
+        c.mismatch?.raised && c.mismatch.residual
+          ? [{ name: c.name, message: mismatchSentence(c.mismatch.residual, sdd.spec.policy.cooldownSeconds) }]
+          : [],
+      ),
       profiling: {
         mode: sdd.spec.profiling.mode,
         completed: profiling.completed,
@@ -473,7 +495,8 @@ export class SpecDecodeReconciler {
       predicted: plan.predicted,
       basis: plan.basis,
       frontier: plan.frontier,
-      observed: previous?.observed,
+      // The closed loop's latest view, else what the last pass recorded (observations come and go with scrapes).
+      observed: plan.observed ?? previous?.observed,
       lastChangeTime: plan.lastChangeTime,
       reason: plan.reason,
       message: plan.message,
@@ -505,6 +528,9 @@ export class SpecDecodeReconciler {
       if (condition.type === 'Infeasible' && condition.status === 'True') {
         this.options.events.record(regarding, 'Warning', 'Infeasible', 'Select', condition.message);
       }
+      if (condition.type === 'ModelMismatch' && condition.status === 'True') {
+        this.options.events.record(regarding, 'Warning', 'ModelMismatch', 'Select', condition.message);
+      }
       if (condition.type === 'Profiled' && condition.reason === 'ProfilingFailed') {
         this.options.events.record(regarding, 'Warning', 'ProfilingFailed', 'Profile', condition.message);
       }
@@ -513,6 +539,15 @@ export class SpecDecodeReconciler {
       }
     }
   }
+}
+
+/** The ModelMismatch sentence of one class: the figure, both values, the gap and how long it has lasted. */
+function mismatchSentence(
+  residual: { figure: string; observed: number; predicted: number; gapPercent: number },
+  cooldownSeconds: number,
+): string {
+  const value = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(3)).toString() : String(v));
+  return `${residual.figure} observed ${value(residual.observed)}, the corrected model predicts ${value(residual.predicted)} (${residual.gapPercent.toFixed(0)}%) for longer than the cooldown (${cooldownSeconds} s); holding the selection`;
 }
 
 function objectId(object: KubeObject): string {
