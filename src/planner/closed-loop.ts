@@ -119,18 +119,22 @@ function resolveLoadModel(context: PlanContext, input: VerifierLoadInput | undef
 
 const SIGNIFICANT = 4;
 const round = (v: number) => (Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(SIGNIFICANT)) : 0);
+// Within the CRD's bounds (a status the apiserver rejects would stop every status write of the deployment).
+const clamp = (v: number, max: number) => Math.min(max, Math.max(0, v));
 const roundFigures = (f: ServingFigures): ServingFigures => ({
-  goodputTokensPerSecond: round(f.goodputTokensPerSecond),
-  acceptanceRate: Math.min(1, round(f.acceptanceRate)),
-  roundSeconds: round(f.roundSeconds),
-  draftSeconds: round(f.draftSeconds),
-  verifySeconds: round(f.verifySeconds),
-  rttSeconds: round(f.rttSeconds),
+  goodputTokensPerSecond: clamp(round(f.goodputTokensPerSecond), 1e6),
+  acceptanceRate: clamp(round(f.acceptanceRate), 1),
+  roundSeconds: clamp(round(f.roundSeconds), 3600),
+  draftSeconds: clamp(round(f.draftSeconds), 3600),
+  verifySeconds: clamp(round(f.verifySeconds), 3600),
+  rttSeconds: clamp(round(f.rttSeconds), 3600),
 });
+const gap = (observed: number, predicted: number) =>
+  Math.min(1e6, Math.max(-1, round(relativeGap(observed, predicted))));
 const gapOf = (observed: ServingFigures, predicted: ServingFigures): ObservationGap => ({
-  goodput: Math.max(-1, round(relativeGap(observed.goodputTokensPerSecond, predicted.goodputTokensPerSecond))),
-  acceptance: Math.max(-1, round(relativeGap(observed.acceptanceRate, predicted.acceptanceRate))),
-  roundSeconds: Math.max(-1, round(relativeGap(observed.roundSeconds, predicted.roundSeconds))),
+  goodput: gap(observed.goodputTokensPerSecond, predicted.goodputTokensPerSecond),
+  acceptance: gap(observed.acceptanceRate, predicted.acceptanceRate),
+  roundSeconds: gap(observed.roundSeconds, predicted.roundSeconds),
 });
 
 /** How much evidence the profiles behind one candidate have, with their ages at `nowMs`. */
@@ -257,19 +261,23 @@ export function applyClosedLoop(params: {
         .filter((v) => v >= 0);
       result.mismatch = mismatch;
       result.observed = {
-        configuration: { draft: serving.draft, quantization: serving.quantization, k: serving.k },
-        rounds: round(c.rounds),
-        tokens: round(c.tokens),
-        windowSeconds: round(c.windowSeconds),
+        configuration: {
+          draft: serving.draft,
+          quantization: serving.quantization,
+          k: Math.min(32, Math.max(0, Math.round(serving.k))),
+        },
+        rounds: clamp(round(c.rounds), Number.MAX_SAFE_INTEGER),
+        tokens: clamp(round(c.tokens), Number.MAX_SAFE_INTEGER),
+        windowSeconds: clamp(round(c.windowSeconds), Number.MAX_SAFE_INTEGER),
         figures: roundFigures(figures),
         ...(byPosition.length > 0 ? { acceptanceByPosition: byPosition.slice(0, 64) } : {}),
         predicted: roundFigures(predicted),
         gap: gapOf(figures, predicted),
         weights: {
-          acceptance: round(correction.weights.acceptance),
-          draftSpeed: round(correction.weights.draft),
-          verification: round(correction.weights.verify),
-          network: round(correction.weights.network),
+          acceptance: clamp(round(correction.weights.acceptance), 1),
+          draftSpeed: clamp(round(correction.weights.draft), 1),
+          verification: clamp(round(correction.weights.verify), 1),
+          network: clamp(round(correction.weights.network), 1),
         },
         residualGap: gapOf(figures, corrected),
         ...(mismatch.sinceMs !== undefined ? { mismatchSince: formatTimestamp(mismatch.sinceMs) } : {}),
