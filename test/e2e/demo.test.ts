@@ -112,8 +112,7 @@ it('selects per class what the cost model picks from those measured profiles', (
   for (const c of sdd.status.deviceClasses) {
     expect(c.basis).toMatchObject({ acceptance: 'Measured', network: 'Measured' });
     expect(plannedClasses.find((p) => p.name === c.name)?.selected).toEqual(c.selected);
-    // Same size, higher acceptance: the 90 % draft wins where both drafting speeds were measured (a fit that a
-    // busy machine spoiled leaves a prior, and the demo reports that profile as failed).
-    if (c.basis.draftSpeed === 'Measured') expect(c.selected.draft).toBe('tiny-draft-a90');
+    // Which draft wins is not fixed: drafting speed is measured on a shared machine, and a profile taken while it
+    // was busy can favour the 60 % draft at a small K. What must hold is that the choice follows the profiles.
   }
 });
