@@ -504,7 +504,9 @@ async function main(): Promise<void> {
             (d.status?.desiredNumberScheduled ?? 0) > 0 && d.status?.numberReady === d.status?.desiredNumberScheduled,
         ).length;
         const deployReady = deploy!.items.filter((d) => (d.status?.readyReplicas ?? 0) >= 1).length;
-        if (dsReady === 2 * DEPLOYMENTS && deployReady === DEPLOYMENTS) workloadsReadyAt = Date.now();
+        // Every DaemonSet in the namespace: drafters and the per-class model pre-fetch DaemonSets.
+        if (dsReady === ds!.items.length && dsReady >= 2 * DEPLOYMENTS && deployReady === DEPLOYMENTS)
+          workloadsReadyAt = Date.now();
       }
       const writes = sum(diff((await scrape(port)).requests, baseline.requests), (r) => WRITES.has(r.verb));
       if (writes !== lastWrites) {
