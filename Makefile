@@ -40,7 +40,7 @@ test-dataplane: deps ## Data plane on real llama.cpp with generated models (draf
 
 .PHONY: test-integration
 test-integration: build testbin ## Tests against a real local control plane (started if none runs, stopped if started)
-	$(JEST) --selectProjects integration --runInBand --passWithNoTests
+	$(JEST) --selectProjects integration --runInBand
 
 .PHONY: test-faults
 test-faults: build testbin ## Fault suite (apiserver restart, leader loss, node flaps, hostile edits) on its own cluster in .run/faults
