@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/observability/log.js';
 import { kubeconfigPath } from '../support/cluster.js';
 import { installCrds } from '../support/crds.js';
 import { eventually, testKubeConfig } from '../support/namespace.js';
+import { deviceClass } from '../support/device-classes.js';
 
 export const LABEL = 'configspec.io/device-class';
 export const config = () => testKubeConfig();
@@ -24,28 +25,6 @@ export interface Classes {
 export function classNames(): Classes {
   const suffix = randomBytes(3).toString('hex');
   return { pi5: `f-${suffix}-pi5`, orin: `f-${suffix}-orin`, gpu: `f-${suffix}-a100` };
-}
-
-function deviceClass(name: string, role: 'Edge' | 'Verifier', nodeLabel: string) {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'DeviceClass',
-    metadata: { name },
-    spec: {
-      role,
-      nodeSelector: { [LABEL]: nodeLabel },
-      hardware:
-        role === 'Edge'
-          ? { arch: 'arm64', memoryGiB: 8, memoryBandwidthGBps: 17.1 }
-          : { arch: 'amd64', memoryGiB: 80, memoryBandwidthGBps: 2039, computeTFLOPS: 312 },
-      power:
-        role === 'Edge'
-          ? { idleWatts: 2.7, maxWatts: 9, sensor: 'None' }
-          : { idleWatts: 60, maxWatts: 400, sensor: 'None' },
-      price: { usdPerHour: role === 'Edge' ? 0.003 : 3.67 },
-      ...(role === 'Edge' ? { network: { rttMilliseconds: 20 } } : {}),
-    },
-  };
 }
 
 export async function createClasses(classes: Classes): Promise<void> {

@@ -14,6 +14,7 @@ import { MODEL_ANNOTATION } from '../../src/planner/model-delivery.js';
 import { kubeconfigPath, kubectl } from '../support/cluster.js';
 import { installCrds } from '../support/crds.js';
 import { eventually, testKubeConfig, useTestNamespace } from '../support/namespace.js';
+import { deviceClass } from '../support/device-classes.js';
 
 const SLOW = 240_000;
 const config = testKubeConfig();
@@ -35,28 +36,6 @@ const cacheObjects = () =>
     if (object.roleRef) object.roleRef.name += `-${suffix}`;
     return object;
   });
-
-function deviceClass(name: string, role: 'Edge' | 'Verifier', nodeLabel: string) {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'DeviceClass',
-    metadata: { name },
-    spec: {
-      role,
-      nodeSelector: { [LABEL]: nodeLabel },
-      hardware:
-        role === 'Edge'
-          ? { arch: 'arm64', memoryGiB: 8, memoryBandwidthGBps: 17.1 }
-          : { arch: 'amd64', memoryGiB: 80, memoryBandwidthGBps: 2039, computeTFLOPS: 312 },
-      power:
-        role === 'Edge'
-          ? { idleWatts: 2.7, maxWatts: 9, sensor: 'None' }
-          : { idleWatts: 60, maxWatts: 400, sensor: 'None' },
-      price: { usdPerHour: role === 'Edge' ? 0.003 : 3.67 },
-      ...(role === 'Edge' ? { network: { rttMilliseconds: 20 } } : {}),
-    },
-  };
-}
 
 const sddApi = () => ({
   group: GROUP,

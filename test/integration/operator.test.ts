@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/observability/log.js';
 import { kubeconfigPath } from '../support/cluster.js';
 import { installCrds } from '../support/crds.js';
 import { eventually, testKubeConfig, useTestNamespace } from '../support/namespace.js';
+import { deviceClass } from '../support/device-classes.js';
 
 const SLOW = 240_000;
 const config = testKubeConfig();
@@ -21,28 +22,6 @@ const namespace = useTestNamespace('operator', { 'pod-security.kubernetes.io/enf
 const suffix = randomBytes(3).toString('hex');
 const classes = { pi5: `it-${suffix}-pi5`, orin: `it-${suffix}-orin`, gpu: `it-${suffix}-a100` };
 const LABEL = 'configspec.io/device-class';
-
-function deviceClass(name: string, role: 'Edge' | 'Verifier', nodeLabel: string) {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'DeviceClass',
-    metadata: { name },
-    spec: {
-      role,
-      nodeSelector: { [LABEL]: nodeLabel },
-      hardware:
-        role === 'Edge'
-          ? { arch: 'arm64', memoryGiB: 8, memoryBandwidthGBps: 17.1 }
-          : { arch: 'amd64', memoryGiB: 80, memoryBandwidthGBps: 2039, computeTFLOPS: 312 },
-      power:
-        role === 'Edge'
-          ? { idleWatts: 2.7, maxWatts: 9, sensor: 'None' }
-          : { idleWatts: 60, maxWatts: 400, sensor: 'None' },
-      price: { usdPerHour: role === 'Edge' ? 0.003 : 3.67 },
-      ...(role === 'Edge' ? { network: { rttMilliseconds: 20 } } : {}),
-    },
-  };
-}
 
 function deployment(): object {
   return {
