@@ -1,7 +1,13 @@
 // What `configspec plan` shows: the planner's DeploymentPlan turned into a stable JSON shape (the `-o json|yaml`
 // contract, documented in the README and pinned by a test) and into the human table. Pure: no I/O, no clock.
 import type { Configuration, Figures, FrontierEntry, InputBasis, Quantization } from '../api/types.js';
-import type { ClassPlan, DeploymentPlan, PlanIssue, ScoredConfiguration } from '../planner/plan.js';
+import {
+  sameConfiguration,
+  type ClassPlan,
+  type DeploymentPlan,
+  type PlanIssue,
+  type ScoredConfiguration,
+} from '../planner/plan.js';
 
 /** Version of the JSON shape below; bumped on any incompatible change. */
 export const PLAN_REPORT_VERSION = 'configspec.io/plan-report/v1';
@@ -235,10 +241,6 @@ function classDetail(report: ClassReport): string[] {
   }
   for (const issue of report.issues) lines.push(`    ${issueLine(issue)}`);
   return lines;
-}
-
-function sameConfiguration(a: Configuration, b: Configuration): boolean {
-  return a.draft === b.draft && a.quantization === b.quantization && a.k === b.k;
 }
 
 /** The human view: per deployment a summary table of the classes, then each class's reasoning. */
