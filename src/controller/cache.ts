@@ -22,7 +22,7 @@ export interface WorkloadStatus {
     active?: number;
     succeeded?: number;
     failed?: number;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
   };
 }
 

@@ -210,7 +210,7 @@ export class SpecDecodeReconciler {
     // 4. Profiling.
     const verifierLive = this.options.cache.deployments.get(names.verifier(sdd.metadata.name), namespace);
     const verifierReadyReplicas = verifierLive?.status?.readyReplicas ?? 0;
-    const profiling = this.decideProfiling(sdd, plan, groups, populatedNames, verifierReadyReplicas > 0);
+    const profiling = this.decideProfiling(sdd, plan, groups, populatedNames, verifierReadyReplicas > 0, now);
     writes += await this.actOnProfiling(sdd, profiling);
 
     // 5. Status, written once and only when it changed.
@@ -272,7 +272,13 @@ export class SpecDecodeReconciler {
       failed: profiling.failures.length,
     });
     if (writes > 0) log.info('Reconciled SpecDecodeDeployment', { writes });
-    return requeueForCooldown(sdd, classPlans, now);
+    const requeue = requeueForCooldown(sdd, classPlans, now);
+    // A profiling attempt waiting out its backoff is started when it is due, not at the next resync.
+    if (profiling.retryAfterMs !== undefined) {
+      const due = Math.max(1000, profiling.retryAfterMs + 1000);
+      return { requeueAfterMs: Math.min(requeue.requeueAfterMs ?? due, due) };
+    }
+    return requeue;
   }
 
   /** The cached deployment, with the status we last wrote while the cache has not caught up with that write. */
@@ -355,6 +361,7 @@ export class SpecDecodeReconciler {
     groups: NodeGroups,
     populatedNames: ReadonlySet<string>,
     verifierReady: boolean,
+    now: number,
   ): ProfilingDecision {
     const { cache } = this.options;
     const variants = sdd.spec.drafts.reduce((sum, d) => sum + new Set(d.quantizations).size, 0);
@@ -367,6 +374,8 @@ export class SpecDecodeReconciler {
       missingAlignmentProfiles: plan.missingAlignmentProfiles,
       readyNodes,
       verifierReady,
+      now,
+      retry: this.options.profilingJobs,
       totalProfiles: sdd.spec.profiling.mode === 'Never' ? 0 : variants * (populatedNames.size + 1),
       storedProfile: (target) =>
         target.kind === 'DraftProfile'
@@ -421,6 +430,7 @@ export class SpecDecodeReconciler {
           target: start.target,
           node: start.node,
           verifierEndpoint: verifierEndpoint(sdd),
+          attempt: start.attempt,
           namespace: this.options.operatorNamespace,
           image: this.options.image,
           imagePullPolicy: this.options.imagePullPolicy,

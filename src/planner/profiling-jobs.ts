@@ -4,6 +4,17 @@
 // deployment leaves measurements others use). The Job runs the agent's `profile` command on one chosen node,
 // under the `configspec-profiler` ServiceAccount the chart installs (see rbac.ts: it may only read profiles and
 // patch their status), with bounded retries and run time.
+//
+// Failures, and what ends each (README, Reliability):
+//   - a profiler pod that fails: the Job controller starts another, with its exponential backoff (10 s, 20 s, …),
+//     at most backoffLimit times; then the Job is Failed (BackoffLimitExceeded) and the operator reports it;
+//   - a Job that runs too long (a hung profiler, a pod that cannot start): activeDeadlineSeconds ends it
+//     (DeadlineExceeded), and the operator starts a new attempt after retryBackoffSeconds × 2^(attempt − 1),
+//     at most maxAttempts Jobs in all;
+//   - the node the Job is pinned to goes NotReady or away: the operator starts the next attempt at once on a
+//     Ready node and deletes the stranded Job (its pod could only wait for the node).
+// Each attempt is its own Job (`profile-<profile>`, then `profile-<profile>-attempt-<n>`), so the attempts made
+// are read back from the cluster and survive an operator restart.
 import type {
   AlignmentProfile,
   ConfigMapKeyRef,
@@ -55,6 +66,8 @@ export interface ProfilingJobInput {
   node: { name: string; deviceClass: DeviceClass };
   /** The verifier to measure round trips and acceptance against. */
   verifierEndpoint: string;
+  /** Which attempt this Job is (1 for the first; see profilingJobName). */
+  attempt?: number;
   /** Where the operator runs; Jobs run there under the profiler ServiceAccount. */
   namespace: string;
   image: string;
@@ -69,8 +82,12 @@ export interface ProfilingJobInput {
 export interface ProfilingJobOptions {
   /** Pod retries (with the Job controller's exponential backoff) before the Job fails (default 2). */
   backoffLimit?: number;
-  /** The Job is stopped after this long (default 30 minutes). */
+  /** The time-out: the Job controller stops the Job after this long (default 30 minutes). */
   activeDeadlineSeconds?: number;
+  /** Jobs (attempts) per profile when Jobs time out or lose their node (default 3); 1 = no new attempt. */
+  maxAttempts?: number;
+  /** Wait before the attempt after a timed-out one: this × 2^(attempt − 1) seconds (default 60). */
+  retryBackoffSeconds?: number;
   /** Finished Jobs are removed after this long (default one day), which keeps failures visible a while. */
   ttlSecondsAfterFinished?: number;
   resources?: ContainerResources;
@@ -87,8 +104,30 @@ export function profileName(target: ProfilingTarget): string {
     : names.alignmentProfile(target.draft.name, target.quantization, target.target.name, target.promptSet);
 }
 
-export function profilingJobName(profile: string): string {
-  return boundedName(['profile', profile]);
+export const DEFAULT_PROFILING_ATTEMPTS = 3;
+export const DEFAULT_PROFILING_RETRY_BACKOFF_SECONDS = 60;
+/** Annotation on a profiling Job: which attempt it is. */
+export const ATTEMPT_ANNOTATION = 'configspec.io/profiling-attempt';
+
+/** The Job of one attempt at a profile: `profile-<profile>` first, then `profile-<profile>-attempt-<n>`. */
+export function profilingJobName(profile: string, attempt = 1): string {
+  return boundedName(attempt <= 1 ? ['profile', profile] : ['profile', profile, 'attempt', String(attempt)]);
+}
+
+/** The node a profiling Job is pinned to (its node affinity on metadata.name), if it says. */
+export function profilingJobNode(job: { spec?: { template?: { spec?: { affinity?: unknown } } } }): string | undefined {
+  const affinity = job.spec?.template?.spec?.affinity as
+    | {
+        nodeAffinity?: {
+          requiredDuringSchedulingIgnoredDuringExecution?: {
+            nodeSelectorTerms?: { matchFields?: { key: string; operator: string; values?: string[] }[] }[];
+          };
+        };
+      }
+    | undefined;
+  const terms = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const field = terms[0]?.matchFields?.find((f) => f.key === 'metadata.name' && f.operator === 'In');
+  return field?.values?.[0];
 }
 
 /** The (cluster-scoped) profile object a Job fills in; no owner, since deployments share it. */
@@ -125,6 +164,7 @@ export function buildProfileObject(target: ProfilingTarget): DraftProfile | Alig
 export function buildProfilingJob(input: ProfilingJobInput, options: ProfilingJobOptions = {}): JobObject {
   const { profile, target, node } = input;
   const name = profile.metadata.name;
+  const attempt = input.attempt ?? 1;
   const labels = {
     [LABELS.name]: 'configspec',
     [LABELS.component]: 'profiler',
@@ -152,9 +192,10 @@ export function buildProfilingJob(input: ProfilingJobInput, options: ProfilingJo
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: profilingJobName(name),
+      name: profilingJobName(name, attempt),
       namespace: input.namespace,
       labels,
+      ...(attempt > 1 ? { annotations: { [ATTEMPT_ANNOTATION]: String(attempt) } } : {}),
       ownerReferences: [profileOwnerReference(profile)],
     },
     spec: {

@@ -1,7 +1,13 @@
 import type { AlignmentProfile, DraftProfile } from '../../../src/api/types.js';
 import type { WorkloadStatus } from '../../../src/controller/cache.js';
 import { decideProfiling, jobState, type ProfilingInput } from '../../../src/controller/profiling.js';
-import { buildProfileObject, profileName, profilingJobName } from '../../../src/planner/profiling-jobs.js';
+import {
+  buildProfileObject,
+  buildProfilingJob,
+  profileName,
+  profilingJobName,
+  profilingJobNode,
+} from '../../../src/planner/profiling-jobs.js';
 import type { JobObject } from '../../../src/planner/shapes.js';
 import { orin, pi5, sdd } from '../planner/workloads-fixtures.js';
 
@@ -84,17 +90,186 @@ describe('decideProfiling', () => {
     expect(running.running).toBe(1);
   });
 
-  it('reports a failed Job with its reason and does not retry it', () => {
+  it('reports a Job whose pods failed (after its own retries) with its reason and does not start it again', () => {
     const name = nameOf('pi5');
     const decision = decideProfiling(
-      input({ missingDraftProfiles: [draftMissing('pi5')] }, [name], {
+      input({ missingDraftProfiles: [draftMissing('pi5')], now: Date.parse('2026-01-01T01:00:00Z') }, [name], {
         [profilingJobName(name)]: {
-          conditions: [{ type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'too slow' }],
+          conditions: [
+            {
+              type: 'Failed',
+              status: 'True',
+              reason: 'BackoffLimitExceeded',
+              message: 'Job has reached the specified backoff limit',
+              lastTransitionTime: '2026-01-01T00:00:00Z',
+            },
+          ],
         },
       }),
     );
-    expect(decision.failures).toEqual([{ profile: name, reason: 'DeadlineExceeded', message: 'too slow' }]);
+    expect(decision.failures).toEqual([
+      {
+        profile: name,
+        reason: 'BackoffLimitExceeded',
+        message: 'Job has reached the specified backoff limit (attempt 1 of 3)',
+      },
+    ]);
     expect(decision.startJobs).toEqual([]);
+    expect(decision.retryAfterMs).toBeUndefined();
+  });
+
+  describe('a Job that timed out (DeadlineExceeded)', () => {
+    const name = nameOf('pi5');
+    const failedAt = Date.parse('2026-01-01T00:00:00Z');
+    const timedOut = (at = failedAt) => ({
+      conditions: [
+        {
+          type: 'Failed',
+          status: 'True',
+          reason: 'DeadlineExceeded',
+          message: 'Job was active longer than specified deadline',
+          lastTransitionTime: new Date(at).toISOString(),
+        },
+      ],
+    });
+    const retry = { maxAttempts: 3, retryBackoffSeconds: 10 };
+
+    it('waits out the backoff, then starts the next attempt as a new Job', () => {
+      const jobs = { [profilingJobName(name)]: timedOut() };
+      const early = decideProfiling(
+        input({ missingDraftProfiles: [draftMissing('pi5')], now: failedAt + 4_000, retry }, [name], jobs),
+      );
+      expect(early).toMatchObject({ startJobs: [], failures: [], pending: 1, retryAfterMs: 6_000 });
+      const due = decideProfiling(
+        input({ missingDraftProfiles: [draftMissing('pi5')], now: failedAt + 10_000, retry }, [name], jobs),
+      );
+      expect(due.failures).toEqual([]);
+      expect(due.startJobs).toHaveLength(1);
+      expect(due.startJobs[0]!.attempt).toBe(2);
+      expect(due.running).toBe(1);
+    });
+
+    it('doubles the backoff per attempt and reports the last attempt with its reason', () => {
+      const second = { [profilingJobName(name)]: timedOut(), [profilingJobName(name, 2)]: timedOut(failedAt + 60_000) };
+      const waiting = decideProfiling(
+        input({ missingDraftProfiles: [draftMissing('pi5')], now: failedAt + 75_000, retry }, [name], second),
+      );
+      expect(waiting).toMatchObject({ startJobs: [], pending: 1, retryAfterMs: 5_000 });
+      const third = { ...second, [profilingJobName(name, 3)]: timedOut(failedAt + 120_000) };
+      const done = decideProfiling(
+        input({ missingDraftProfiles: [draftMissing('pi5')], now: failedAt + 999_000, retry }, [name], third),
+      );
+      expect(done.startJobs).toEqual([]);
+      expect(done.retryAfterMs).toBeUndefined();
+      expect(done.failures).toEqual([
+        {
+          profile: name,
+          reason: 'DeadlineExceeded',
+          message: 'Job was active longer than specified deadline (attempt 3 of 3)',
+        },
+      ]);
+    });
+
+    it('with maxAttempts 1 is reported at once', () => {
+      const decision = decideProfiling(
+        input(
+          { missingDraftProfiles: [draftMissing('pi5')], now: failedAt + 999_000, retry: { maxAttempts: 1 } },
+          [name],
+          { [profilingJobName(name)]: timedOut() },
+        ),
+      );
+      expect(decision.failures).toEqual([
+        { profile: name, reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' },
+      ]);
+    });
+  });
+
+  describe('a running Job whose node is lost', () => {
+    const name = nameOf('pi5');
+    const profile = { kind: 'DraftProfile', metadata: { name, uid: 'u' } } as DraftProfile;
+    const pinned = (node: string, attempt = 1) => ({
+      ...buildProfilingJob(
+        {
+          profile,
+          target: {
+            kind: 'DraftProfile',
+            deviceClass: 'pi5',
+            draft: { name: 'qwen2.5-0.5b-instruct' },
+            quantization: q4,
+          },
+          node: { name: node, deviceClass: pi5 },
+          verifierEndpoint: 'http://verifier',
+          namespace: 'ops',
+          image: 'img',
+          attempt,
+        },
+        {},
+      ),
+      status: { active: 1 },
+    });
+    const lookup =
+      (jobs: ReturnType<typeof pinned>[]) =>
+      (jobName: string): (JobObject & WorkloadStatus) | undefined =>
+        jobs.find((j) => j.metadata.name === jobName);
+
+    it('is replaced by the next attempt on a Ready node, and deleted once that starts', () => {
+      const stranded = pinned('pi-gone');
+      expect(profilingJobNode(stranded)).toBe('pi-gone');
+      expect(pinned('pi-1', 2).metadata).toMatchObject({
+        name: profilingJobName(name, 2),
+        annotations: { 'configspec.io/profiling-attempt': '2' },
+      });
+      expect(profilingJobName(name, 2)).toMatch(/^profile-pi5-.*-attempt-2(-[0-9a-f]+)?$/);
+      expect(profilingJobName(name, 2).length).toBeLessThanOrEqual(63);
+      const decision = decideProfiling(
+        input({ missingDraftProfiles: [draftMissing('pi5')], job: lookup([stranded]) }, [name]),
+      );
+      expect(decision.startJobs).toHaveLength(1);
+      expect(decision.startJobs[0]).toMatchObject({ attempt: 2 });
+      expect(['pi-1', 'pi-2']).toContain(decision.startJobs[0]!.node.name);
+      expect(decision.deleteJobs).toEqual([profilingJobName(name)]);
+      expect(decision.failures).toEqual([]);
+    });
+
+    it('keeps running while its node is Ready, and stays until a Ready node can take its replacement', () => {
+      const healthy = decideProfiling(
+        input({ missingDraftProfiles: [draftMissing('pi5')], job: lookup([pinned('pi-1')]) }, [name]),
+      );
+      expect(healthy).toMatchObject({ startJobs: [], deleteJobs: [], running: 1 });
+      const nowhere = decideProfiling(
+        input(
+          {
+            missingDraftProfiles: [draftMissing('pi5')],
+            job: lookup([pinned('pi-1')]),
+            readyNodes: new Map([['pi5', { deviceClass: pi5, nodes: [] }]]),
+          },
+          [name],
+        ),
+      );
+      expect(nowhere).toMatchObject({ startJobs: [], deleteJobs: [], running: 1, failures: [] });
+    });
+
+    it('on the last attempt is reported as NodeLost, and an earlier attempt still running is deleted', () => {
+      const decision = decideProfiling(
+        input(
+          {
+            missingDraftProfiles: [draftMissing('pi5')],
+            job: lookup([pinned('pi-1'), pinned('pi-gone', 2)]),
+            retry: { maxAttempts: 2 },
+          },
+          [name],
+        ),
+      );
+      expect(decision.startJobs).toEqual([]);
+      expect(decision.deleteJobs).toEqual([profilingJobName(name)]);
+      expect(decision.failures).toEqual([
+        {
+          profile: name,
+          reason: 'NodeLost',
+          message: `node pi-gone of Job ${profilingJobName(name, 2)} is not Ready (attempt 2 of 2)`,
+        },
+      ]);
+    });
   });
 
   it('reports the reason of FailureTarget, set before Failed while the Job controller stops its pods', () => {
@@ -114,7 +289,11 @@ describe('decideProfiling', () => {
       }),
     );
     expect(decision.failures).toEqual([
-      { profile: name, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+      {
+        profile: name,
+        reason: 'BackoffLimitExceeded',
+        message: 'Job has reached the specified backoff limit (attempt 1 of 3)',
+      },
     ]);
     expect(decision.startJobs).toEqual([]);
   });
