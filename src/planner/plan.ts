@@ -543,6 +543,9 @@ function planClass(
     spec.policy,
     secondsSinceChange,
   );
+  // A switch the closed loop caused says what serving showed against what the profiles predicted.
+  if (decision.reason === 'Improved' && !keep && loop.observed)
+    message = `${message}; ${describeObserved(loop.observed)}`;
   if (heldForMismatch && loop.mismatch?.residual) {
     const r = loop.mismatch.residual;
     reason = 'HeldModelMismatch';
@@ -571,6 +574,12 @@ function planClass(
     lastChangeTime,
     hysteresis: decision,
   };
+}
+
+/** What serving observed of a configuration against its profiles' prediction (for the message of a switch). */
+function describeObserved(o: NonNullable<ClassPlan['observed']>): string {
+  const c = o.configuration;
+  return `serving ${c.draft} ${c.quantization} K=${c.k} observed acceptance ${fmt(o.figures.acceptanceRate, 3)} and ${fmt(o.figures.goodputTokensPerSecond, 2)} tok/s over ${fmt(o.rounds, 0)} rounds, where its profiles predicted ${fmt(o.predicted.acceptanceRate, 3)} and ${fmt(o.predicted.goodputTokensPerSecond, 2)} tok/s`;
 }
 
 function explainSelection(
