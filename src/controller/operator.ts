@@ -20,6 +20,7 @@ import { DeviceClassStatusReconciler } from './device-class-reconciler.js';
 import { LeaderElector, type LeaderElectionTimings } from './leader-election.js';
 import { Manager, type InformerSet } from './manager.js';
 import { SpecDecodeReconciler } from './reconciler.js';
+import type { ProfilingJobOptions } from '../planner/profiling-jobs.js';
 
 export interface OperatorConfig {
   connection: ConnectionOptions;
@@ -37,6 +38,8 @@ export interface OperatorConfig {
   resyncIntervalMs: number;
   leaderElection:
     (LeaderElectionTimings & { enabled: boolean; leaseName: string; identity: string }) | { enabled: false };
+  /** Profiling Jobs' time-out and attempts (src/planner/profiling-jobs.ts); the defaults when absent. */
+  profilingJobs?: ProfilingJobOptions;
   log: Logger;
 }
 
@@ -99,6 +102,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
       image: config.image,
       imagePullPolicy: config.imagePullPolicy,
       operatorNamespace: config.operatorNamespace,
+      profilingJobs: config.profilingJobs,
     }),
     deviceClasses: new DeviceClassStatusReconciler({ cache, writer }),
     concurrency: config.concurrency,

@@ -28,6 +28,9 @@ export interface OperatorFlags {
   retryPeriod: number;
   identity?: string;
   logLevel: string;
+  profilingTimeout?: number;
+  profilingAttempts?: number;
+  profilingRetryBackoff?: number;
 }
 
 /** Turns flags and environment into a validated OperatorConfig; throws with a clear message on bad input. */
@@ -64,6 +67,17 @@ export function operatorConfig(
           ...timings,
         }
       : { enabled: false },
+    ...(flags.profilingTimeout !== undefined ||
+    flags.profilingAttempts !== undefined ||
+    flags.profilingRetryBackoff !== undefined
+      ? {
+          profilingJobs: {
+            activeDeadlineSeconds: flags.profilingTimeout,
+            maxAttempts: flags.profilingAttempts,
+            retryBackoffSeconds: flags.profilingRetryBackoff,
+          },
+        }
+      : {}),
   };
 }
 
@@ -107,6 +121,21 @@ export function registerOperatorCommand(program: Command): void {
     .option('--renew-deadline <seconds>', 'how long the leader keeps trying to renew before giving up', seconds, 10)
     .option('--retry-period <seconds>', 'time between acquire and renew attempts', seconds, 2)
     .option('--identity <name>', 'leader-election identity (default: $POD_NAME)')
+    .option(
+      '--profiling-timeout <seconds>',
+      'stop a profiling Job after this long (its activeDeadlineSeconds; default 1800)',
+      positiveInteger('--profiling-timeout'),
+    )
+    .option(
+      '--profiling-attempts <n>',
+      'Jobs per profile when Jobs time out or lose their node (default 3)',
+      positiveInteger('--profiling-attempts'),
+    )
+    .option(
+      '--profiling-retry-backoff <seconds>',
+      'wait before the next attempt after a time-out, doubled per attempt (default 60)',
+      seconds,
+    )
     .option('--log-level <level>', 'debug, info, warn or error', process.env.LOG_LEVEL ?? 'info')
     .action(async (flags: OperatorFlags) => {
       const log = createLogger({ level: parseLogLevel(flags.logLevel) });
