@@ -2,13 +2,18 @@
 // this replica leads (informers run on standbys too, so a new leader starts with warm caches and /readyz
 // reflects cache sync, not leadership); every key is re-queued periodically as a safety net for anything
 // time-driven or missed.
-import type { DeviceClass, SpecDecodeDeployment } from '../api/types.js';
+import type { SpecDecodeDeployment } from '../api/types.js';
 import type { Logger } from '../observability/log.js';
 import type { OperatorMetrics, ReconcileResultLabel } from '../observability/metrics.js';
 import type { Clock } from '../util/clock.js';
 import type { ClusterCache } from './cache.js';
 import { cachesSynced } from './cache.js';
-import { controllingDeploymentKey, objectKey } from './enqueue.js';
+import {
+  controllingDeploymentKey,
+  deploymentsSelectingNode,
+  deviceClassesSelectingNode,
+  objectKey,
+} from './enqueue.js';
 import type { KubeObject } from './ports.js';
 import { runWorkers, WorkQueue, type KeyHandler, type ReconcileResult } from './workqueue.js';
 
@@ -102,8 +107,6 @@ export class Manager {
     const { informers, cache } = this.options;
     const deploymentKeys = () => cache.specDecodeDeployments.list().map((d) => objectKey(d as unknown as KubeObject));
     const everyDeployment = () => deploymentKeys().forEach((k) => this.deploymentQueue.add(k));
-    const everyDeviceClass = () =>
-      cache.deviceClasses.list().forEach((dc: DeviceClass) => this.deviceClassQueue.add(dc.metadata.name));
     const onAny = (fn: (o: KubeObject) => void) => ({ onAdd: fn, onUpdate: fn, onDelete: fn });
 
     informers.specDecodeDeployments.on(onAny((o) => this.deploymentQueue.add(objectKey(o))));
@@ -140,20 +143,19 @@ export class Manager {
         onDeviceClass(o);
       },
     });
+    // A node matters only to the deployments and classes that select it (before or after the change).
+    const onNode = (...versions: KubeObject[]) => {
+      const sdds = cache.specDecodeDeployments.list() as SpecDecodeDeployment[];
+      deploymentsSelectingNode(sdds, versions).forEach((k) => this.deploymentQueue.add(k));
+      deviceClassesSelectingNode(cache.deviceClasses.list(), versions).forEach((n) => this.deviceClassQueue.add(n));
+    };
     informers.nodes.on({
-      onAdd: () => {
-        everyDeployment();
-        everyDeviceClass();
-      },
-      onDelete: () => {
-        everyDeployment();
-        everyDeviceClass();
-      },
+      onAdd: (node) => onNode(node),
+      onDelete: (node) => onNode(node),
       // Node heartbeats update status constantly; only labels and readiness matter here.
       onUpdate: (node, previous) => {
         if (JSON.stringify(nodeFacts(node)) === JSON.stringify(nodeFacts(previous))) return;
-        everyDeployment();
-        everyDeviceClass();
+        onNode(node, previous);
       },
     });
   }

@@ -1,12 +1,17 @@
 import type { ClusterCache } from '../../../src/controller/cache.js';
 import { DeviceClassStatusReconciler } from '../../../src/controller/device-class-reconciler.js';
-import { controllingDeploymentKey, objectKey } from '../../../src/controller/enqueue.js';
+import {
+  controllingDeploymentKey,
+  deploymentsSelectingNode,
+  deviceClassesSelectingNode,
+  objectKey,
+} from '../../../src/controller/enqueue.js';
 import { Manager, type InformerSet, type ManagedInformer } from '../../../src/controller/manager.js';
 import type { KubeObject } from '../../../src/controller/ports.js';
 import { silentLogger } from '../../../src/observability/log.js';
 import { OperatorMetrics } from '../../../src/observability/metrics.js';
 import { ManualClock, settle } from '../../../src/util/manual-clock.js';
-import { pi5 } from '../planner/workloads-fixtures.js';
+import { edgeClass, pi5 } from '../planner/workloads-fixtures.js';
 import { FakeCluster } from './fake-cluster.js';
 
 /** An informer over the fake cluster's cache whose events the test fires by hand. */
@@ -175,6 +180,43 @@ describe('Manager', () => {
     await t.manager.stopWorkers(true);
   });
 
+  it('a Node change queues only the deployments and device classes that select the node, before or after', async () => {
+    const t = setup();
+    const selecting = (name: string, tenant: string): KubeObject => ({
+      ...sddObject(name),
+      spec: { edge: { nodeSelector: { tenant } } },
+    });
+    t.cluster.seed(selecting('a', 't0'));
+    t.cluster.seed(selecting('b', 't1'));
+    t.cluster.seed(selecting('c', 't2'));
+    t.cluster.seed(pi5);
+    t.cluster.seed(edgeClass('jetson', { 'configspec.io/device-class': 'jetson' }));
+    t.cluster.seed(edgeClass('unselective', {}));
+    void t.manager.startWorkers(new AbortController().signal);
+    await t.clock.advance(100);
+    t.reconciled.length = 0;
+    t.classes.length = 0;
+    const node = (tenant: string, ready: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n', labels: { tenant, 'configspec.io/device-class': 'pi5' } },
+      status: { conditions: [{ type: 'Ready', status: ready }] },
+    });
+    t.informers.nodes.update(node('t0', 'False'), node('t0', 'True'));
+    await settle();
+    expect(t.reconciled).toEqual(['ns/a']);
+    expect(t.classes).toEqual(['pi5']);
+    // Moved from tenant t0 to t1: both deployments look again.
+    t.informers.nodes.update(node('t1', 'False'), node('t0', 'False'));
+    await settle();
+    expect([...t.reconciled].sort()).toEqual(['ns/a', 'ns/a', 'ns/b']);
+    t.reconciled.length = 0;
+    t.informers.nodes.add(node('t9', 'True'));
+    await settle();
+    expect(t.reconciled).toEqual([]);
+    await t.manager.stopWorkers(true);
+  });
+
   it('queues everything again on each resync and counts reconciles by result', async () => {
     const t = setup();
     t.cluster.seed(sddObject('a'));
@@ -231,5 +273,34 @@ describe('DeviceClassStatusReconciler', () => {
     await reconciler.reconcile('pi5');
     await reconciler.reconcile('missing');
     expect(cluster.writesSince(mark)).toEqual([]);
+  });
+});
+
+describe('node event mapping', () => {
+  const sdd = (name: string, nodeSelector?: Record<string, string>) => ({
+    metadata: { name, namespace: 'ns' },
+    spec: nodeSelector ? { edge: { nodeSelector } } : undefined,
+  });
+  const node = (labels: Record<string, string>) => ({ metadata: { name: 'n', labels } });
+
+  it('takes a deployment when any version of the node matches its edge selector', () => {
+    const sdds = [sdd('a', { tenant: 't0' }), sdd('b', { tenant: 't1' }), sdd('all', {})];
+    expect(deploymentsSelectingNode(sdds as never, [node({ tenant: 't1' })])).toEqual(['ns/b', 'ns/all']);
+    expect(deploymentsSelectingNode(sdds as never, [node({ tenant: 't1' }), node({ tenant: 't0' })])).toEqual([
+      'ns/a',
+      'ns/b',
+      'ns/all',
+    ]);
+    // No readable selector: look again rather than miss a change.
+    expect(deploymentsSelectingNode([sdd('x')] as never, [node({})])).toEqual(['ns/x']);
+  });
+
+  it('takes a device class when its non-empty selector matches a version of the node', () => {
+    const classes = [
+      { metadata: { name: 'pi5' }, spec: { nodeSelector: { c: 'pi5' } } },
+      { metadata: { name: 'empty' }, spec: { nodeSelector: {} } },
+    ];
+    expect(deviceClassesSelectingNode(classes as never, [node({ c: 'pi5' })])).toEqual(['pi5']);
+    expect(deviceClassesSelectingNode(classes as never, [node({ c: 'jetson' })])).toEqual([]);
   });
 });
