@@ -1,11 +1,15 @@
 // Small HTTP helpers shared by the agent servers: listening on a given host/port and closing promptly.
-import type { Server } from 'node:http';
-import type { Express } from 'express';
+import { createServer, type RequestListener, type Server } from 'node:http';
 
-export function listen(app: Express, port: number, host: string): Promise<Server> {
+/** Serves `handler` (an express app or a plain listener). Nagle is off (noDelay): answers go out at once. */
+export function listen(handler: RequestListener, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
+    const server = createServer({ noDelay: true }, handler);
     server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }
 

@@ -33,6 +33,12 @@ export interface VerifyTimings {
   queueMs: number;
   /** Model evaluation and KV cache bookkeeping. */
   computeMs: number;
+  /**
+   * Everything the verifier spent on the request, from its arrival (headers read) to the answer being written:
+   * reading and parsing the body, queue, compute, encoding the answer. Absent from verifiers before this field.
+   * The round trip minus this is what the network and the client's HTTP stack cost.
+   */
+  serverMs?: number;
 }
 
 export interface VerifyResponse {

@@ -11,10 +11,20 @@ import type { VerifierClient } from './verifier-client.js';
 export interface RoundRecord {
   k: number;
   accepted: number;
+  /** Drafting the K tokens. */
   draftMs: number;
+  /** The verification request as the drafter waits for it: encoding, HTTP round trip, decoding. */
   roundTripMs: number;
   verifierQueueMs: number;
   verifierComputeMs: number;
+  /** The verifier's whole handling of the request (body parse to answer written), when it reports it. */
+  verifierServerMs?: number;
+  /**
+   * The whole round: drafting, the verification round trip, waiting for the overlapped draft-cache extension
+   * if it outlasts the round trip, and the loop's own bookkeeping. roundMs − draftMs − queue − compute is the
+   * round's time outside model compute (what the cost model's RTT term stands for).
+   */
+  roundMs: number;
 }
 
 export interface GenerationRequest {
@@ -86,16 +96,6 @@ export async function generate(
       if (extended.status === 'rejected') throw extended.reason;
       const call = verifiedResult.value;
       const { accepted, next, confirmedLength, timings } = call.response;
-      const record: RoundRecord = {
-        k,
-        accepted,
-        draftMs,
-        roundTripMs: call.roundTripMs,
-        verifierQueueMs: timings.queueMs,
-        verifierComputeMs: timings.computeMs,
-      };
-      rounds.push(record);
-      observer?.round(record);
       let verified = [...draft.tokens.slice(0, accepted), next];
       const eos = drafter.eosToken;
       const eosAt = eos === undefined ? -1 : verified.indexOf(eos);
@@ -104,6 +104,18 @@ export async function generate(
       context.push(...verified);
       generated.push(...verified);
       confirmed = confirmedLength;
+      const record: RoundRecord = {
+        k,
+        accepted,
+        draftMs,
+        roundTripMs: call.roundTripMs,
+        verifierQueueMs: timings.queueMs,
+        verifierComputeMs: timings.computeMs,
+        roundMs: performance.now() - draftStart,
+      };
+      if (timings.serverMs !== undefined) record.verifierServerMs = timings.serverMs;
+      rounds.push(record);
+      observer?.round(record);
       const stop = request.onTokens?.(verified) === true;
       if (eosAt >= 0 || stop) {
         finishReason = 'stop';

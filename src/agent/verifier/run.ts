@@ -21,7 +21,7 @@ export async function startVerifier(
 ): Promise<RunningVerifier> {
   const host = listenOn.host ?? '127.0.0.1';
   const app = createVerifierApp({ defaultMetrics: listenOn.defaultMetrics });
-  const server = await listen(app.app, listenOn.port ?? 0, host);
+  const server = await listen(app.handler, listenOn.port ?? 0, host);
   const engine = listenOn.engine ?? (await VerifierEngine.load({ ...DEFAULT_VERIFIER_OPTIONS, ...options }));
   app.setEngine(engine);
   const port = serverPort(server);
