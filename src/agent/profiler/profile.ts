@@ -1,7 +1,19 @@
 // `configspec profile`: measures what the cost model needs about one (device, draft, quantisation) and one
 // (draft, target, prompt set): t_draft(K) at several K with a least-squares fit, power while drafting and idle
-// (sensor, else the DeviceClass's watts marked Estimated), RTT to the verifier, acceptance overall and per
-// position, and verification time T_v(K) = a + b·(K+1) from the verifier's own timings.
+// (sensor, else the DeviceClass's watts marked Estimated), the per-round protocol cost to the verifier,
+// acceptance overall and per position, and verification time T_v(K) = a + b·(K+1) from the verifier's own timings.
+//
+// Every timing the cost model gets is taken the way the drafter pays it: inside real speculative rounds
+// (the same loop, client and connection the drafter uses), on rounds after a generation's first (which
+// evaluates the prompt) whose K was the one asked for. Per round:
+//   t_draft = the round's drafting time;
+//   T_v     = the verifier's reported queue + compute time;
+//   RTT     = the rest of the round: round − drafting − T_v (network, both HTTP stacks, JSON, waiting for the
+//             overlapped draft-cache extension, loop bookkeeping), i.e. what a round costs outside model compute.
+// So t_draft + RTT + T_v is the round the loop runs, by construction, not a sum of parts measured elsewhere.
+// Drafting alone (a tight loop, untimed by any verifier) and /healthz pings are measured too and reported in
+// `details`; they are what this profiler used before and under-counted the round (an idle ping carries no
+// verification body and no server work; a tight drafting loop runs with warm caches and no wake-up).
 import type { AlignmentProfileStatus, DraftProfileStatus, PowerSource } from '../../api/types.js';
 import { DraftEngine } from '../drafter/draft-engine.js';
 import { generate, type RoundRecord } from '../drafter/speculative-loop.js';
@@ -37,13 +49,24 @@ export interface ProfileResult {
   draftProfile: DraftProfileStatus;
   alignmentProfile: AlignmentProfileStatus;
   details: {
+    /** Drafting alone in a tight loop (median per K) and its fit: reported next to the in-loop figures. */
     draftSecondsByK: Record<string, number>;
+    aloneDraftFit: LinearFit;
+    /** Drafting time inside speculative rounds (median per K). */
+    inLoopDraftSecondsByK: Record<string, number>;
+    /** The fit the profile carries: over the in-loop figures when `draftFromRounds`, else drafting alone. */
     draftFit: LinearFit;
+    draftFromRounds: boolean;
+    /** The verifier's queue + compute time per round (median per K) and the T_v fit over it. */
     verifySecondsByK: Record<string, number>;
-    verifierComputeSecondsByK: Record<string, number>;
     verifyFit: LinearFit;
+    /** Round time outside drafting and the verifier's compute (median per K); rttSeconds is their overall median. */
+    protocolSecondsByK: Record<string, number>;
+    protocolRounds: number;
     acceptanceRounds: number;
     reachedByPosition: number[];
+    /** Median of the /healthz pings (no body, no server work): the bare loopback/network round trip. */
+    idleRttSeconds: number;
     rttSamplesSeconds: number[];
     powerSensor: string;
   };
@@ -120,18 +143,19 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
     const draftSecondsByK: Record<string, number> = {};
     for (const [k, times] of draftSamples) draftSecondsByK[String(k)] = median(times);
     // Fits go through per-K medians: on a shared machine a few preempted samples would otherwise pull the line.
-    const draftFit = fitLine(
+    const aloneDraftFit = fitLine(
       [...draftSamples].map(([k, times]) => ({ x: k, y: median(times) })),
       { nonNegativeIntercept: true },
     );
 
-    // --- RTT ---
-    progress(`RTT: ${options.rttSamples} round trips to /healthz`);
+    // --- idle round trips (reported; the RTT term comes from the verification rounds below) ---
+    progress(`idle RTT: ${options.rttSamples} round trips to /healthz`);
     const rtts: number[] = [];
     for (let i = 0; i < options.rttSamples; i++) rtts.push((await verifier.health()) / 1000);
 
     // --- acceptance ---
     const acceptanceRounds: RoundRecord[] = [];
+    const acceptanceResults: Array<{ rounds: RoundRecord[] }> = [];
     for (const [i, tokens] of promptTokens.entries()) {
       if (i % 8 === 0) progress(`acceptance at K=${options.acceptanceK}: prompt ${i + 1}/${promptTokens.length}`);
       const result = await generate(engine, verifier, () => options.acceptanceK, {
@@ -141,47 +165,54 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
         seed: i,
       });
       acceptanceRounds.push(...result.rounds);
+      acceptanceResults.push(result);
       // RTT samples spread over the whole run see the same machine and network state as the rounds do.
       rtts.push((await verifier.health()) / 1000);
     }
     const acceptance = acceptanceByPosition(acceptanceRounds);
 
-    // --- verification time ---
-    // T_v(K) = the verifier's own time (queue + compute, from its answers) plus whatever the verification round
-    // trip costs beyond a bare RTT (request encoding, HTTP handling of a larger body), so that RTT + T_v is the
-    // round trip the drafter actually waits for. The excess is taken on medians and never below zero.
-    const verifySecondsByK: Record<string, number> = {};
-    const verifierComputeSecondsByK: Record<string, number> = {};
-    const samplesByK: Array<{ k: number; server: number[]; beyondServer: number[] }> = [];
+    // --- verification time, in-loop drafting time and the protocol term ---
+    const inLoop: RoundRecord[] = [];
+    const steady = (rounds: RoundRecord[], k: number): RoundRecord[] => rounds.slice(1).filter((r) => r.k === k);
     for (const k of options.verifyKs) {
-      progress(`verification time at K=${k}`);
-      const server: number[] = [];
-      const beyondServer: number[] = [];
+      progress(`verification rounds at K=${k}`);
       for (let i = 0; i < options.verifyPromptsPerK; i++) {
         const result = await generate(engine, verifier, () => k, {
           promptTokens: promptTokens[i % promptTokens.length] as number[],
           maxTokens: Math.max(options.maxTokens, 2 * (k + 1)),
           temperature: 0,
         });
-        // Only full-K rounds after the first (which evaluates the whole prompt) show steady-state cost.
-        for (const round of result.rounds.slice(1).filter((r) => r.k === k)) {
-          const serverSeconds = (round.verifierQueueMs + round.verifierComputeMs) / 1000;
-          server.push(serverSeconds);
-          beyondServer.push(round.roundTripMs / 1000 - serverSeconds);
-        }
+        inLoop.push(...steady(result.rounds, k));
         rtts.push((await verifier.health()) / 1000);
       }
-      if (server.length) samplesByK.push({ k, server, beyondServer });
     }
-    const rtt = median(rtts);
-    for (const { k, server, beyondServer } of samplesByK) {
-      verifierComputeSecondsByK[String(k)] = median(server);
-      verifySecondsByK[String(k)] = median(server) + Math.max(0, median(beyondServer) - rtt);
+    // The acceptance rounds count too when they ran in the same (greedy) mode.
+    if (options.temperature === 0) {
+      for (const result of acceptanceResults) inLoop.push(...steady(result.rounds, options.acceptanceK));
     }
+    const byK = new Map<number, RoundRecord[]>();
+    for (const round of inLoop) byK.set(round.k, [...(byK.get(round.k) ?? []), round]);
+    const ks = [...byK.keys()].sort((a, b) => a - b);
+    const verifierSeconds = (r: RoundRecord): number => (r.verifierQueueMs + r.verifierComputeMs) / 1000;
+    const verifySecondsByK: Record<string, number> = {};
+    const inLoopDraftSecondsByK: Record<string, number> = {};
+    for (const k of ks) {
+      const rounds = byK.get(k) as RoundRecord[];
+      verifySecondsByK[String(k)] = median(rounds.map(verifierSeconds));
+      if (k > 0) inLoopDraftSecondsByK[String(k)] = median(rounds.map((r) => r.draftMs / 1000));
+    }
+    const protocolSamples = inLoop.map((r) => Math.max(0, r.roundMs / 1000 - r.draftMs / 1000 - verifierSeconds(r)));
+    const idleRtt = median(rtts);
+    const rtt = protocolSamples.length > 0 ? median(protocolSamples) : idleRtt;
     const verifyFit = fitLine(
       Object.entries(verifySecondsByK).map(([k, y]) => ({ x: Number(k) + 1, y })),
       { nonNegativeIntercept: true },
     );
+    // t_draft from the rounds when they cover two K values or more, else from the tight drafting loop.
+    const inLoopDraftPoints = Object.entries(inLoopDraftSecondsByK).map(([k, y]) => ({ x: Number(k), y }));
+    const draftFromRounds = inLoopDraftPoints.length >= 2;
+    const draftFit = draftFromRounds ? fitLine(inLoopDraftPoints, { nonNegativeIntercept: true }) : aloneDraftFit;
+    const draftRounds = inLoop.filter((r) => r.k > 0).length;
 
     const measuredAt = new Date().toISOString();
     const condition = (message: string) => ({
@@ -192,11 +223,14 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
       message,
     });
     const draftSamplesCount = [...draftSamples.values()].reduce((s, t) => s + t.length, 0);
+    const draftSource = draftFromRounds
+      ? `t_draft fitted over ${draftRounds} speculative rounds at K=${Object.keys(inLoopDraftSecondsByK).join(',')}`
+      : `t_draft fitted over K=${options.draftKs.join(',')} drafting alone (${draftSamplesCount} samples)`;
     return {
       draftProfile: {
         draftSecondsIntercept: Math.max(0, draftFit.intercept),
         draftSecondsPerToken: Math.max(0, draftFit.slope),
-        samples: draftSamplesCount,
+        samples: draftFromRounds ? draftRounds : draftSamplesCount,
         powerDraftingWatts,
         powerIdleWatts,
         powerSource,
@@ -206,7 +240,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
         measuredAt,
         conditions: [
           condition(
-            `t_draft fitted over K=${options.draftKs.join(',')} (${draftSamplesCount} samples, r²=${draftFit.r2.toFixed(3)}); power ${powerSource === 'Sensor' ? `from ${options.powerMeter?.sensor}` : 'estimated from the DeviceClass'}`,
+            `${draftSource} (r²=${draftFit.r2.toFixed(3)}); RTT ${(rtt * 1000).toFixed(3)} ms per round outside model compute over ${protocolSamples.length} rounds (idle /healthz ${(idleRtt * 1000).toFixed(3)} ms); power ${powerSource === 'Sensor' ? `from ${options.powerMeter?.sensor}` : 'estimated from the DeviceClass'}`,
           ),
         ],
       },
@@ -219,18 +253,28 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
         measuredAt,
         conditions: [
           condition(
-            `${acceptanceRounds.length} rounds at K=${options.acceptanceK} over ${promptTokens.length} prompts; T_v fitted over K=${options.verifyKs.join(',')}`,
+            `${acceptanceRounds.length} rounds at K=${options.acceptanceK} over ${promptTokens.length} prompts; T_v (verifier queue + compute) fitted over K=${ks.join(',')}`,
           ),
         ],
       },
       details: {
         draftSecondsByK,
+        aloneDraftFit,
+        inLoopDraftSecondsByK,
         draftFit,
+        draftFromRounds,
         verifySecondsByK,
-        verifierComputeSecondsByK,
         verifyFit,
+        protocolSecondsByK: Object.fromEntries(
+          ks.map((k) => [
+            String(k),
+            median((byK.get(k) as RoundRecord[]).map((r) => r.roundMs / 1000 - r.draftMs / 1000 - verifierSeconds(r))),
+          ]),
+        ),
+        protocolRounds: protocolSamples.length,
         acceptanceRounds: acceptanceRounds.length,
         reachedByPosition: acceptance.reached,
+        idleRttSeconds: idleRtt,
         rttSamplesSeconds: rtts,
         powerSensor: options.powerMeter?.sensor ?? 'None',
       },
