@@ -164,9 +164,11 @@ spec:
   policy: { mode: Auto, minImprovementPercent: 5, cooldownSeconds: 60 }
   profiling: { mode: IfMissing, maxConcurrentJobs: 2 }
 EOF
+# The closed loop reads the drafters' /metrics every 5 s here (60 s by default): the demo's traffic is a few
+# requests, and the end-to-end test (test/e2e/closed-loop.test.ts) waits for the switch it causes.
 start_background operator node "$repo/bin/configspec.js" operator --kubeconfig "$run_dir/kubeconfig" \
   --image "$image" --operator-namespace "$operator_namespace" --no-leader-elect \
-  --http-host 127.0.0.1 --http-port 0
+  --http-host 127.0.0.1 --http-port 0 --serving-scrape-interval 5
 
 say "5/6 Profiling on this machine (real llama.cpp) and selection"
 progress() {

@@ -8,6 +8,7 @@ import { ServerSideApplier } from '../k8s/apply.js';
 import { AggregatingEventRecorder } from '../k8s/events.js';
 import { makeInformer } from '../k8s/informers.js';
 import { KubeLeaseStore } from '../k8s/lease.js';
+import { makeServingPodInformer } from '../k8s/pods.js';
 import { RESOURCES } from '../k8s/resources.js';
 import type { Logger } from '../observability/log.js';
 import { OperatorMetrics } from '../observability/metrics.js';
@@ -21,6 +22,15 @@ import { LeaderElector, type LeaderElectionTimings } from './leader-election.js'
 import { Manager, type InformerSet } from './manager.js';
 import { SpecDecodeReconciler } from './reconciler.js';
 import type { ProfilingJobOptions } from '../planner/profiling-jobs.js';
+import type { SpecDecodeDeployment } from '../api/types.js';
+import { ServingObserver } from './serving-observer.js';
+import {
+  createScrapeMetrics,
+  DEFAULT_SCRAPE_CONCURRENCY,
+  httpMetricsReader,
+  SERVING_POD_SELECTOR,
+  ServingScrapeLoop,
+} from './serving-scraper.js';
 
 export interface OperatorConfig {
   connection: ConnectionOptions;
@@ -40,6 +50,12 @@ export interface OperatorConfig {
     (LeaderElectionTimings & { enabled: boolean; leaseName: string; identity: string }) | { enabled: false };
   /** Profiling Jobs' time-out and attempts (src/planner/profiling-jobs.ts); the defaults when absent. */
   profilingJobs?: ProfilingJobOptions;
+  /**
+   * The closed loop's observer (src/controller/serving-scraper.ts): read the drafter and verifier pods' /metrics
+   * every intervalMs and re-plan on what they measure. Absent or disabled: the planner sees profiles only, and no
+   * Pod is read.
+   */
+  servingObserver?: { enabled: true; intervalMs: number; timeoutMs?: number; maxBytes?: number } | { enabled: false };
   log: Logger;
 }
 
@@ -88,6 +104,16 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     ),
   };
   const cache = informers as unknown as ClusterCache;
+  const observing = config.servingObserver?.enabled ? config.servingObserver : undefined;
+  const observer = observing ? new ServingObserver(httpMetricsReader()) : undefined;
+  // Only the pods of our drafters and verifiers, in the watched namespace (all namespaces otherwise).
+  const pods = observing
+    ? makeServingPodInformer(
+        rest,
+        { namespace: config.watchNamespace, labelSelector: SERVING_POD_SELECTOR },
+        { log, clock, onError: (e) => metrics.informerErrors.inc({ resource: 'pods', reason: e.reason }) },
+      )
+    : undefined;
   const manager = new Manager({
     informers,
     cache,
@@ -103,6 +129,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
       imagePullPolicy: config.imagePullPolicy,
       operatorNamespace: config.operatorNamespace,
       profilingJobs: config.profilingJobs,
+      ...(observer ? { closedLoop: observer } : {}),
     }),
     deviceClasses: new DeviceClassStatusReconciler({ cache, writer }),
     concurrency: config.concurrency,
@@ -111,6 +138,21 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     metrics,
     resyncIntervalMs: config.resyncIntervalMs,
   });
+  const scraper =
+    observing && observer && pods
+      ? new ServingScrapeLoop({
+          observer,
+          read: httpMetricsReader({ timeoutMs: observing.timeoutMs, maxBytes: observing.maxBytes }),
+          deployments: () => cache.specDecodeDeployments.list() as readonly SpecDecodeDeployment[],
+          pods: () => pods.list(),
+          enqueue: (key) => manager.deploymentQueue.add(key),
+          clock,
+          log: log.child({ component: 'serving-observer' }),
+          intervalMs: observing.intervalMs,
+          concurrency: DEFAULT_SCRAPE_CONCURRENCY,
+          metrics: createScrapeMetrics(metrics.registry),
+        })
+      : undefined;
 
   const server = await startProbeServer({
     registry: metrics.registry,
@@ -128,13 +170,34 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   });
   log.info('Serving probes and metrics', { port: server.port });
   manager.startInformers();
+  pods?.start();
+  if (scraper) log.info('Observing serving metrics', { intervalSeconds: (observing?.intervalMs ?? 0) / 1000 });
 
   const stop = new AbortController();
-  const leading = runLeadership(config, rest, manager, metrics, stop.signal);
+  // The scrape loop runs while this replica leads (a standby's observations would go unused), beside the workers.
+  let scraping: { abort: AbortController; done: Promise<void> } | undefined;
+  const startScraping = (signal: AbortSignal) => {
+    if (!scraper || scraping) return;
+    const abort = new AbortController();
+    signal.addEventListener('abort', () => abort.abort(), { once: true });
+    scraping = { abort, done: scraper.run(abort.signal) };
+  };
+  const stopScraping = async () => {
+    const running = scraping;
+    scraping = undefined;
+    running?.abort.abort();
+    await running?.done;
+  };
+  const leading = runLeadership(config, rest, manager, metrics, stop.signal, {
+    started: startScraping,
+    stopped: () => void stopScraping(),
+  });
   const done = leading.then(async (outcome) => {
+    await stopScraping();
     await manager.stopWorkers(outcome !== 'lost');
     await events.close();
     await manager.stopInformers();
+    await pods?.stop();
     await server.close();
     log.info('Stopped', { outcome });
     return outcome === 'lost' ? 1 : 0;
@@ -148,12 +211,14 @@ async function runLeadership(
   manager: Manager,
   metrics: OperatorMetrics,
   stop: AbortSignal,
+  hooks: { started(signal: AbortSignal): void; stopped(): void },
 ): Promise<'stopped' | 'released' | 'lost'> {
   const { log } = config;
   const election = config.leaderElection;
   if (!election.enabled) {
     metrics.leader.set({ name: 'configspec-operator' }, 1);
     void manager.startWorkers(stop);
+    hooks.started(stop);
     await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
     return 'stopped';
   }
@@ -167,10 +232,12 @@ async function runLeadership(
     onStartedLeading: (signal) => {
       metrics.leader.set({ name: election.leaseName }, 1);
       void manager.startWorkers(signal);
+      hooks.started(signal);
     },
     onStoppedLeading: () => {
       metrics.leader.set({ name: election.leaseName }, 0);
       // Stop reconciling at once: another replica may already be taking over.
+      hooks.stopped();
       void manager.stopWorkers(false);
     },
     onNewLeader: (identity) => log.info('Observed a new leader', { leader: identity }),

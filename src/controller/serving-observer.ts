@@ -179,7 +179,8 @@ export class ServingObserver {
   private readonly accumulated = new Map<string, Map<string, Accumulated>>();
   private readonly verifierCells = new Map<string, { cells: VerifierWindow[]; atMs: number }>();
   private readonly verifierSnapshots = new Map<string, { samples: VerifierTotals; atMs: number }>();
-  private scrapes = 0;
+  /** Scrapes per (deployment, class, configuration): each group rotates through its own pods. */
+  private readonly scrapes = new Map<string, number>();
 
   constructor(
     private readonly read: MetricsReader,
@@ -187,15 +188,30 @@ export class ServingObserver {
     private readonly podsPerClass = SAMPLED_PODS_PER_CLASS,
   ) {}
 
-  /** Reads up to podsPerClass drafters of each class and folds the window into the class's observations. */
-  async scrapeDrafters(deployment: string, classes: readonly ClassScrape[], nowMs: number): Promise<void> {
-    this.scrapes += 1;
+  /**
+   * Reads up to podsPerClass drafters of each class and folds the window into the class's observations. Returns
+   * the rounds that came in (0: nothing new for the planner). `classes` lists every group of the deployment: a
+   * pod that is in none of them is gone, and its baseline is dropped.
+   */
+  async scrapeDrafters(
+    deployment: string,
+    classes: readonly ClassScrape[],
+    nowMs: number,
+    read: MetricsReader = this.read,
+  ): Promise<number> {
+    let newRounds = 0;
+    const live = new Set<string>();
     for (const scrape of classes) {
+      const group = `${deployment}\u0000${scrape.deviceClass}\u0000${scrape.draft}\u0000${scrape.quantization}`;
+      const count = (this.scrapes.get(group) ?? 0) + 1;
+      this.scrapes.set(group, count);
       const windows: ServingCounters[] = [];
-      for (const pod of samplePods(scrape.pods, this.podsPerClass, this.scrapes)) {
+      for (const pod of scrape.pods)
+        live.add(`${deployment}\u0000${pod.id}\u0000${scrape.draft}\u0000${scrape.quantization}`);
+      for (const pod of samplePods(scrape.pods, this.podsPerClass, count)) {
         let snapshot: DrafterSnapshot;
         try {
-          snapshot = drafterSnapshot(parsePrometheusText(await this.read(pod.url)));
+          snapshot = drafterSnapshot(parsePrometheusText(await read(pod.url)));
         } catch {
           continue; // An unreachable pod is no evidence; the next scrape tries again.
         }
@@ -207,6 +223,7 @@ export class ServingObserver {
       }
       const window = sumCounters(windows);
       if (!(window.rounds > 0)) continue;
+      newRounds += window.rounds;
       const byCandidate = this.accumulated.get(`${deployment}\u0000${scrape.deviceClass}`) ?? new Map();
       const candidate = `${scrape.draft}\u0000${scrape.quantization}`;
       const previous = byCandidate.get(candidate);
@@ -220,6 +237,16 @@ export class ServingObserver {
       byCandidate.set(candidate, { counters: next.counters, k, atMs: nowMs });
       this.accumulated.set(`${deployment}\u0000${scrape.deviceClass}`, byCandidate);
     }
+    // Baselines of pods that are gone (deleted, or rolled to another configuration) would only take memory.
+    const prefix = `${deployment}\u0000`;
+    for (const key of [...this.snapshots.keys()])
+      if (key.startsWith(prefix) && !live.has(key)) this.snapshots.delete(key);
+    const groups = new Set(
+      classes.map((c) => `${deployment}\u0000${c.deviceClass}\u0000${c.draft}\u0000${c.quantization}`),
+    );
+    for (const key of [...this.scrapes.keys()])
+      if (key.startsWith(prefix) && !groups.has(key)) this.scrapes.delete(key);
+    return newRounds;
   }
 
   /** Reads the verifier replicas and adds a (drafters per replica, K, seconds per request) window. */
@@ -228,12 +255,13 @@ export class ServingObserver {
     replicas: readonly DrafterPod[],
     drafters: number,
     nowMs: number,
-  ): Promise<void> {
+    read: MetricsReader = this.read,
+  ): Promise<number> {
     const deltas: VerifierTotals[] = [];
     for (const pod of replicas) {
       let totals: VerifierTotals;
       try {
-        totals = verifierTotals(parsePrometheusText(await this.read(pod.url)));
+        totals = verifierTotals(parsePrometheusText(await read(pod.url)));
       } catch {
         continue;
       }
@@ -248,7 +276,11 @@ export class ServingObserver {
       });
     }
     const requests = deltas.reduce((s, d) => s + d.requests, 0);
-    if (!(requests > 0) || replicas.length === 0) return;
+    const prefix = `${deployment}\u0000`;
+    const live = new Set(replicas.map((pod) => `${deployment}\u0000${pod.id}`));
+    for (const key of [...this.verifierSnapshots.keys()])
+      if (key.startsWith(prefix) && !live.has(key)) this.verifierSnapshots.delete(key);
+    if (!(requests > 0) || replicas.length === 0) return 0;
     const window: VerifierWindow = {
       batch: Math.max(1, drafters / replicas.length),
       k: deltas.reduce((s, d) => s + d.draftTokens, 0) / requests,
@@ -265,6 +297,7 @@ export class ServingObserver {
       ),
       atMs: nowMs,
     });
+    return requests;
   }
 
   /** The planner's observations for a deployment, per device class name. */
@@ -288,10 +321,24 @@ export class ServingObserver {
     return this.verifierCells.get(deployment)?.cells ?? [];
   }
 
+  /** The deployments this observer holds state for. */
+  deployments(): string[] {
+    const keys = new Set<string>(this.verifierCells.keys());
+    for (const map of [this.snapshots, this.accumulated, this.verifierSnapshots, this.scrapes] as Map<
+      string,
+      unknown
+    >[])
+      for (const key of map.keys()) keys.add(key.slice(0, key.indexOf('\u0000')));
+    return [...keys];
+  }
+
   /** Drops everything about a deleted deployment. */
   forget(deployment: string): void {
     const prefix = `${deployment}\u0000`;
-    for (const map of [this.snapshots, this.accumulated, this.verifierSnapshots] as Map<string, unknown>[])
+    for (const map of [this.snapshots, this.accumulated, this.verifierSnapshots, this.scrapes] as Map<
+      string,
+      unknown
+    >[])
       for (const key of [...map.keys()]) if (key.startsWith(prefix)) map.delete(key);
     this.verifierCells.delete(deployment);
   }

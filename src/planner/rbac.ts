@@ -81,6 +81,16 @@ export const OPERATOR_CLUSTER_RULES: readonly PolicyRule[] = [
 ];
 
 /**
+ * The closed loop's pod discovery (src/k8s/pods.ts): an informer over the drafter and verifier pods, narrowed by
+ * a label selector, to find the /metrics endpoints to read. Read-only, and list/watch only (no get: the informer
+ * never fetches one pod); no pods/exec, pods/log or pods/proxy (the metrics are read from the pod IP directly).
+ * The chart leaves it out with servingObserver.enabled=false (operator flag --no-serving-observer).
+ */
+export const SERVING_OBSERVER_RULES: readonly PolicyRule[] = [
+  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+];
+
+/**
  * Namespaced kinds in the watched namespaces (a ClusterRole bound cluster-wide, or by a RoleBinding in the one
  * watched namespace). Owned workloads are written by server-side apply (patch; create when absent); drafters
  * and their K ConfigMaps are deleted when their class loses its nodes (reconciler.ts deleteStaleDrafters).
@@ -95,6 +105,7 @@ export const OPERATOR_WORKLOAD_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
   // Aggregated Events (src/k8s/events.ts): create, then merge-patch the series count.
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  ...SERVING_OBSERVER_RULES,
 ];
 
 /** The operator's own namespace (Role): its leader-election Lease and the profiling Jobs. */

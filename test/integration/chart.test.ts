@@ -76,7 +76,10 @@ describe('the chart', () => {
     expect(rules.length).toBeGreaterThan(10);
     for (const rule of rules) {
       expect([...rule.apiGroups, ...rule.resources, ...rule.verbs].filter((s) => s.includes('*'))).toEqual([]);
-      expect(rule.resources.filter((r) => r.startsWith('secrets') || r.startsWith('pods'))).toEqual([]);
+      expect(rule.resources.filter((r) => r.startsWith('secrets'))).toEqual([]);
+      // Pods only listed and watched (the closed loop's discovery), no subresource (exec, log, proxy).
+      if (rule.resources.some((r) => r.startsWith('pods')))
+        expect(rule).toMatchObject({ resources: ['pods'], verbs: ['list', 'watch'] });
     }
     // Workload access cluster-wide by default; in the watched namespace alone with watchNamespace.
     expect(find(manifests, 'ClusterRoleBinding', 'configspec-operator-configspec-system-workloads')).toBeDefined();

@@ -163,6 +163,8 @@ describe('the operator with the chart ServiceAccount token', () => {
       httpPort: 0,
       concurrency: 2,
       resyncIntervalMs: 15_000,
+      // Its Pod informer needs the chart's pods rule (list, watch).
+      servingObserver: { enabled: true, intervalMs: 5_000 },
       leaderElection: {
         enabled: true,
         leaseName: 'configspec-operator',
@@ -247,6 +249,7 @@ describe('the operator with the chart ServiceAccount token', () => {
       ['create', 'jobs', { group: 'batch', ns }],
       ['patch', 'specdecodedeployments', { group: GROUP, ns, sub: 'status' }],
       ['list', 'nodes', {}],
+      ['watch', 'pods', { ns }],
     ];
     const answers = async (cases: typeof denied) =>
       Promise.all(cases.map(async ([verb, resource, o]) => [verb, resource, o, await can(verb, resource, o)]));

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { currentNamespace } from '../../k8s/client.js';
 import { validateTimings } from '../../controller/leader-election.js';
 import { startOperator, type OperatorConfig } from '../../controller/operator.js';
+import { DEFAULT_SCRAPE_INTERVAL_SECONDS, DEFAULT_SCRAPE_TIMEOUT_MS } from '../../controller/serving-scraper.js';
 import { createLogger, parseLogLevel } from '../../observability/log.js';
 
 export interface OperatorFlags {
@@ -28,9 +29,12 @@ export interface OperatorFlags {
   retryPeriod: number;
   identity?: string;
   logLevel: string;
-  profilingTimeout?: number;
-  profilingAttempts?: number;
-  profilingRetryBackoff?: number;
+  /** commander's --no-serving-observer: false turns the closed loop's scraping off (default true). */
+  servingObserver?: boolean;
+  /** Seconds between scrape passes of the drafter and verifier /metrics. */
+  servingScrapeInterval?: number;
+  /** Seconds one /metrics GET may take. */
+  servingScrapeTimeout?: number;
 }
 
 /** Turns flags and environment into a validated OperatorConfig; throws with a clear message on bad input. */
@@ -67,17 +71,14 @@ export function operatorConfig(
           ...timings,
         }
       : { enabled: false },
-    ...(flags.profilingTimeout !== undefined ||
-    flags.profilingAttempts !== undefined ||
-    flags.profilingRetryBackoff !== undefined
-      ? {
-          profilingJobs: {
-            activeDeadlineSeconds: flags.profilingTimeout,
-            maxAttempts: flags.profilingAttempts,
-            retryBackoffSeconds: flags.profilingRetryBackoff,
+    servingObserver:
+      flags.servingObserver === false
+        ? { enabled: false }
+        : {
+            enabled: true,
+            intervalMs: (flags.servingScrapeInterval ?? DEFAULT_SCRAPE_INTERVAL_SECONDS) * 1000,
+            timeoutMs: (flags.servingScrapeTimeout ?? DEFAULT_SCRAPE_TIMEOUT_MS / 1000) * 1000,
           },
-        }
-      : {}),
   };
 }
 
@@ -121,6 +122,22 @@ export function registerOperatorCommand(program: Command): void {
     .option('--renew-deadline <seconds>', 'how long the leader keeps trying to renew before giving up', seconds, 10)
     .option('--retry-period <seconds>', 'time between acquire and renew attempts', seconds, 2)
     .option('--identity <name>', 'leader-election identity (default: $POD_NAME)')
+    .option(
+      '--no-serving-observer',
+      'do not read the drafter and verifier /metrics (the closed loop then re-plans on profiles only)',
+    )
+    .option(
+      '--serving-scrape-interval <seconds>',
+      "seconds between reads of the drafters' and verifiers' /metrics (at most 8 drafters per class each time)",
+      seconds,
+      DEFAULT_SCRAPE_INTERVAL_SECONDS,
+    )
+    .option(
+      '--serving-scrape-timeout <seconds>',
+      'seconds one /metrics read may take',
+      seconds,
+      DEFAULT_SCRAPE_TIMEOUT_MS / 1000,
+    )
     .option(
       '--profiling-timeout <seconds>',
       'stop a profiling Job after this long (its activeDeadlineSeconds; default 1800)',

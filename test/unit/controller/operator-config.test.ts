@@ -50,4 +50,19 @@ describe('operatorConfig', () => {
       enabled: false,
     });
   });
+
+  it('observes serving every 60 s by default, at the interval given, or not at all', () => {
+    expect(operatorConfig({ ...flags, image: 'img' }, {}, noFile).servingObserver).toEqual({
+      enabled: true,
+      intervalMs: 60_000,
+      timeoutMs: 5_000,
+    });
+    expect(
+      operatorConfig({ ...flags, image: 'img', servingScrapeInterval: 5, servingScrapeTimeout: 2 }, {}, noFile)
+        .servingObserver,
+    ).toEqual({ enabled: true, intervalMs: 5_000, timeoutMs: 2_000 });
+    expect(operatorConfig({ ...flags, image: 'img', servingObserver: false }, {}, noFile).servingObserver).toEqual({
+      enabled: false,
+    });
+  });
 });
