@@ -1,134 +1,28 @@
-// Objects the fault tests create: DeviceClasses bound to the default fleet's kwok nodes (unique names per suite,
-// cleaned up after), a SpecDecodeDeployment, an in-process operator, and readers of what the operator owns.
-import { randomBytes } from 'node:crypto';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, VERSION, type SpecDecodeDeployment } from '../../src/api/types.js';
-import { type OperatorConfig, type RunningOperator } from '../../src/controller/operator.js';
-import { silentLogger } from '../../src/observability/log.js';
-import { kubeconfigPath } from '../support/cluster.js';
-import { installCrds } from '../support/crds.js';
-import { eventually, testKubeConfig } from '../support/namespace.js';
-import { deviceClass } from '../support/device-classes.js';
+// What the fault suites share: the cluster suites' operator fixtures (test/support/operator.ts: clients, sample
+// DeviceClasses bound to the default fleet's kwok nodes, the sample SpecDecodeDeployment, an in-process operator),
+// with class names prefixed "f-", and readers of what the operator owns.
+import { classNames as sampleClassNames, type Classes } from '../support/operator.js';
+import { apps, core, readSdd } from '../support/operator.js';
 
-export const LABEL = 'configspec.io/device-class';
-export const config = () => testKubeConfig();
-export const core = () => config().makeApiClient(CoreV1Api);
-export const apps = () => config().makeApiClient(AppsV1Api);
-export const custom = () => config().makeApiClient(CustomObjectsApi);
+export {
+  apps,
+  batch,
+  condition,
+  core,
+  createClasses,
+  custom,
+  deleteClasses,
+  deployment,
+  LABEL,
+  operatorConfig,
+  readSdd,
+  sddRef,
+  stopOperator,
+  waitForCondition,
+  type Classes,
+} from '../support/operator.js';
 
-export interface Classes {
-  pi5: string;
-  orin: string;
-  gpu: string;
-}
-
-export function classNames(): Classes {
-  const suffix = randomBytes(3).toString('hex');
-  return { pi5: `f-${suffix}-pi5`, orin: `f-${suffix}-orin`, gpu: `f-${suffix}-a100` };
-}
-
-export async function createClasses(classes: Classes): Promise<void> {
-  installCrds();
-  for (const [name, role, label] of [
-    [classes.pi5, 'Edge', 'raspberry-pi-5'],
-    [classes.orin, 'Edge', 'jetson-orin-nano'],
-    [classes.gpu, 'Verifier', 'nvidia-a100-80gb'],
-  ] as const) {
-    await custom().createClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'deviceclasses',
-      body: deviceClass(name, role, label),
-    });
-  }
-}
-
-export async function deleteClasses(classes: Classes): Promise<void> {
-  for (const name of Object.values(classes)) {
-    await custom()
-      .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'deviceclasses', name })
-      .catch(() => {});
-  }
-}
-
-export function deployment(
-  namespace: string,
-  name: string,
-  classes: Classes,
-  change: (spec: Record<string, unknown>) => void = () => {},
-): object {
-  const spec: Record<string, unknown> = {
-    target: {
-      model: { name: 'qwen2.5-7b-instruct' },
-      verifier: { deviceClass: classes.gpu, replicas: 1, gpusPerReplica: 1 },
-    },
-    drafts: [{ model: { name: 'qwen2.5-0.5b-instruct' }, quantizations: ['Q4_K_M', 'Q8_0'] }],
-    speculation: { k: { min: 1, max: 8 } },
-    edge: { deviceClasses: [classes.pi5, classes.orin] },
-    objective: { maximize: 'Goodput' },
-    policy: { mode: 'Pinned', pinned: { draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', k: 3 } },
-    profiling: { mode: 'Never' },
-  };
-  change(spec);
-  return { apiVersion: API_VERSION, kind: 'SpecDecodeDeployment', metadata: { name, namespace }, spec };
-}
-
-export const sddRef = (namespace: string, name: string) => ({
-  group: GROUP,
-  version: VERSION,
-  namespace,
-  plural: 'specdecodedeployments',
-  name,
-});
-
-export async function readSdd(namespace: string, name: string): Promise<SpecDecodeDeployment> {
-  return (await custom().getNamespacedCustomObject(sddRef(namespace, name))) as SpecDecodeDeployment;
-}
-
-export function condition(sdd: SpecDecodeDeployment, type: string) {
-  return sdd.status?.conditions?.find((c) => c.type === type);
-}
-
-export async function waitForCondition(
-  namespace: string,
-  name: string,
-  type: string,
-  status: 'True' | 'False',
-  timeoutMs = 120_000,
-  reason?: string,
-): Promise<SpecDecodeDeployment> {
-  return eventually(
-    `${name}: ${type}=${status}${reason ? ` (${reason})` : ''}`,
-    async () => {
-      const sdd = await readSdd(namespace, name);
-      const c = condition(sdd, type);
-      return c?.status === status && (reason === undefined || c.reason === reason) ? sdd : undefined;
-    },
-    timeoutMs,
-  );
-}
-
-export function operatorConfig(namespace: string, overrides: Partial<OperatorConfig> = {}): OperatorConfig {
-  return {
-    connection: { kubeconfig: kubeconfigPath() },
-    watchNamespace: namespace,
-    operatorNamespace: namespace,
-    image: 'ghcr.io/configspec/configspec:test',
-    httpHost: '127.0.0.1',
-    httpPort: 0,
-    concurrency: 2,
-    resyncIntervalMs: 15_000,
-    leaderElection: { enabled: false },
-    log: silentLogger,
-    ...overrides,
-  };
-}
-
-export async function stopOperator(operator: RunningOperator | undefined): Promise<void> {
-  if (!operator) return;
-  operator.shutdown();
-  await operator.done;
-}
+export const classNames = (): Classes => sampleClassNames('f');
 
 /** The serving objects the operator owns for deployment `name` (verifier and drafters), as "Kind/name" sorted. */
 export async function ownedObjects(namespace: string, name: string): Promise<string[]> {

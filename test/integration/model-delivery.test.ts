@@ -3,30 +3,38 @@
 // creates in a restricted namespace carry the fetch init container and the model volume and are admitted; a
 // change of quantisation first pre-fetches the new file on the class's nodes and rolls the drafters only once
 // every node is ready (held back here with a ResourceQuota that keeps the pre-fetch pods from being created).
-import { randomBytes } from 'node:crypto';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1DaemonSet } from '@kubernetes/client-node';
+import type { V1DaemonSet } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { API_VERSION, GROUP, VERSION, type SpecDecodeDeployment } from '../../src/api/types.js';
 import { startOperator, type RunningOperator } from '../../src/controller/operator.js';
-import { silentLogger } from '../../src/observability/log.js';
 import { buildModelCacheObjects } from '../../src/planner/model-cache.js';
 import { MODEL_ANNOTATION } from '../../src/planner/model-delivery.js';
-import { kubeconfigPath, kubectl } from '../support/cluster.js';
-import { installCrds } from '../support/crds.js';
-import { eventually, testKubeConfig, useTestNamespace } from '../support/namespace.js';
-import { deviceClass } from '../support/device-classes.js';
+import { kubectl } from '../support/cluster.js';
+import { eventually, useTestNamespace } from '../support/namespace.js';
+import {
+  apps as appsApi,
+  classNames,
+  core as coreApi,
+  createClasses,
+  custom as customApi,
+  deleteClasses,
+  LABEL,
+  operatorConfig,
+  readSdd as readDeployment,
+  sampleDeployment,
+  sddRef,
+  stopOperator,
+  TEST_IMAGE as IMAGE,
+} from '../support/operator.js';
 
 const SLOW = 240_000;
-const config = testKubeConfig();
-const core = config.makeApiClient(CoreV1Api);
-const apps = config.makeApiClient(AppsV1Api);
-const custom = config.makeApiClient(CustomObjectsApi);
+const core = coreApi();
+const apps = appsApi();
+const custom = customApi();
 const namespace = useTestNamespace('model-delivery', { 'pod-security.kubernetes.io/enforce': 'restricted' });
-const suffix = randomBytes(3).toString('hex');
-const classes = { pi5: `md-${suffix}-pi5`, gpu: `md-${suffix}-a100` };
+const { pi5, gpu } = classNames('md');
+const classes = { pi5, gpu };
+const suffix = pi5.split('-')[1]!;
 const cacheNamespace = `md-cache-${suffix}`;
-const LABEL = 'configspec.io/device-class';
-const IMAGE = 'ghcr.io/configspec/configspec:test';
 
 const cacheObjects = () =>
   buildModelCacheObjects({ image: IMAGE, namespace: cacheNamespace }).map((o) => {
@@ -37,14 +45,8 @@ const cacheObjects = () =>
     return object;
   });
 
-const sddApi = () => ({
-  group: GROUP,
-  version: VERSION,
-  namespace: namespace.name,
-  plural: 'specdecodedeployments',
-  name: 'md',
-});
-const readSdd = async () => (await custom.getNamespacedCustomObject(sddApi())) as SpecDecodeDeployment;
+const sddApi = () => sddRef(namespace.name, 'md');
+const readSdd = () => readDeployment(namespace.name, 'md');
 const modelStatus = async () => (await readSdd()).status?.deviceClasses?.find((c) => c.name === classes.pi5)?.model;
 const daemonSet = (name: string): Promise<V1DaemonSet> =>
   apps.readNamespacedDaemonSet({ name, namespace: namespace.name });
@@ -53,40 +55,13 @@ describe('model delivery on the local control plane', () => {
   let operator: RunningOperator;
 
   beforeAll(async () => {
-    installCrds();
-    for (const [name, role, label] of [
-      [classes.pi5, 'Edge', 'raspberry-pi-5'],
-      [classes.gpu, 'Verifier', 'nvidia-a100-80gb'],
-    ] as const) {
-      await custom.createClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: 'deviceclasses',
-        body: deviceClass(name, role, label),
-      });
-    }
-    operator = await startOperator({
-      connection: { kubeconfig: kubeconfigPath() },
-      watchNamespace: namespace.name,
-      operatorNamespace: namespace.name,
-      image: IMAGE,
-      httpHost: '127.0.0.1',
-      httpPort: 0,
-      concurrency: 2,
-      resyncIntervalMs: 15_000,
-      leaderElection: { enabled: false },
-      log: silentLogger,
-    });
+    await createClasses(classes);
+    operator = await startOperator(operatorConfig(namespace.name));
   }, SLOW);
 
   afterAll(async () => {
-    operator?.shutdown();
-    await operator?.done;
-    for (const name of Object.values(classes)) {
-      await custom
-        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'deviceclasses', name })
-        .catch(() => {});
-    }
+    await stopOperator(operator);
+    await deleteClasses(classes);
     kubectl(
       ['delete', '--ignore-not-found', '--wait=false', '-f', '-'],
       cacheObjects()
@@ -139,23 +114,7 @@ describe('model delivery on the local control plane', () => {
     async () => {
       await custom.createNamespacedCustomObject({
         ...sddApi(),
-        body: {
-          apiVersion: API_VERSION,
-          kind: 'SpecDecodeDeployment',
-          metadata: { name: 'md', namespace: namespace.name },
-          spec: {
-            target: {
-              model: { name: 'qwen2.5-7b-instruct' },
-              verifier: { deviceClass: classes.gpu, replicas: 1, gpusPerReplica: 1 },
-            },
-            drafts: [{ model: { name: 'qwen2.5-0.5b-instruct' }, quantizations: ['Q4_K_M', 'Q8_0'] }],
-            speculation: { k: { min: 1, max: 8 } },
-            edge: { deviceClasses: [classes.pi5] },
-            objective: { maximize: 'Goodput' },
-            policy: { mode: 'Pinned', pinned: { draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', k: 3 } },
-            profiling: { mode: 'Never' },
-          },
-        },
+        body: sampleDeployment(namespace.name, 'md', { gpu: classes.gpu, edge: [classes.pi5] }),
       });
       const drafter = await eventually('the drafter DaemonSet', () => daemonSet(`md-draft-${classes.pi5}`), 60_000);
       const pod = drafter.spec!.template.spec!;

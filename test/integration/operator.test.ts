@@ -3,54 +3,35 @@
 // that class's nodes only, reaches Ready, changes only the ConfigMap when only K changes, writes nothing while
 // idle, and leaves nothing behind when the deployment is deleted. The operator runs in-process with leader
 // election on a Lease in the suite's namespace.
-import { randomBytes } from 'node:crypto';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, VERSION, type SpecDecodeDeployment } from '../../src/api/types.js';
+import type { V1Pod } from '@kubernetes/client-node';
 import { startOperator, type RunningOperator } from '../../src/controller/operator.js';
-import { silentLogger } from '../../src/observability/log.js';
-import { kubeconfigPath } from '../support/cluster.js';
-import { installCrds } from '../support/crds.js';
-import { eventually, testKubeConfig, useTestNamespace } from '../support/namespace.js';
-import { deviceClass } from '../support/device-classes.js';
+import { eventually, useTestNamespace } from '../support/namespace.js';
+import {
+  apps as appsApi,
+  classNames,
+  core as coreApi,
+  createClasses,
+  custom as customApi,
+  deleteClasses,
+  deployment as sampleDeployment,
+  LABEL,
+  leaderElection,
+  operatorConfig,
+  readSdd as readDeployment,
+  sddRef,
+  stopOperator,
+} from '../support/operator.js';
 
 const SLOW = 240_000;
-const config = testKubeConfig();
-const core = config.makeApiClient(CoreV1Api);
-const apps = config.makeApiClient(AppsV1Api);
-const custom = config.makeApiClient(CustomObjectsApi);
+const core = coreApi();
+const apps = appsApi();
+const custom = customApi();
 const namespace = useTestNamespace('operator', { 'pod-security.kubernetes.io/enforce': 'restricted' });
-const suffix = randomBytes(3).toString('hex');
-const classes = { pi5: `it-${suffix}-pi5`, orin: `it-${suffix}-orin`, gpu: `it-${suffix}-a100` };
-const LABEL = 'configspec.io/device-class';
+const classes = classNames('it');
 
-function deployment(): object {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'SpecDecodeDeployment',
-    metadata: { name: 'chat', namespace: namespace.name },
-    spec: {
-      target: {
-        model: { name: 'qwen2.5-7b-instruct' },
-        verifier: { deviceClass: classes.gpu, replicas: 1, gpusPerReplica: 1 },
-      },
-      drafts: [{ model: { name: 'qwen2.5-0.5b-instruct' }, quantizations: ['Q4_K_M', 'Q8_0'] }],
-      speculation: { k: { min: 1, max: 8 } },
-      edge: { deviceClasses: [classes.pi5, classes.orin] },
-      objective: { maximize: 'Goodput' },
-      policy: { mode: 'Pinned', pinned: { draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', k: 3 } },
-      profiling: { mode: 'Never' },
-    },
-  };
-}
-
-const sddApi = () => ({
-  group: GROUP,
-  version: VERSION,
-  namespace: namespace.name,
-  plural: 'specdecodedeployments',
-  name: 'chat',
-});
-const readSdd = async () => (await custom.getNamespacedCustomObject(sddApi())) as SpecDecodeDeployment;
+const deployment = () => sampleDeployment(namespace.name, 'chat', classes);
+const sddApi = () => sddRef(namespace.name, 'chat');
+const readSdd = () => readDeployment(namespace.name, 'chat');
 const podsOf = async (selector: string): Promise<V1Pod[]> =>
   (await core.listNamespacedPod({ namespace: namespace.name, labelSelector: selector })).items;
 
@@ -58,48 +39,13 @@ describe('configspec operator on the local control plane', () => {
   let operator: RunningOperator;
 
   beforeAll(async () => {
-    installCrds();
-    for (const [name, role, label] of [
-      [classes.pi5, 'Edge', 'raspberry-pi-5'],
-      [classes.orin, 'Edge', 'jetson-orin-nano'],
-      [classes.gpu, 'Verifier', 'nvidia-a100-80gb'],
-    ] as const) {
-      await custom.createClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: 'deviceclasses',
-        body: deviceClass(name, role, label),
-      });
-    }
-    operator = await startOperator({
-      connection: { kubeconfig: kubeconfigPath() },
-      watchNamespace: namespace.name,
-      operatorNamespace: namespace.name,
-      image: 'ghcr.io/configspec/configspec:test',
-      httpHost: '127.0.0.1',
-      httpPort: 0,
-      concurrency: 2,
-      resyncIntervalMs: 15_000,
-      leaderElection: {
-        enabled: true,
-        leaseName: 'configspec-operator',
-        identity: 'integration',
-        leaseDurationMs: 15_000,
-        renewDeadlineMs: 10_000,
-        retryPeriodMs: 2_000,
-      },
-      log: silentLogger,
-    });
+    await createClasses(classes);
+    operator = await startOperator(operatorConfig(namespace.name, { leaderElection: leaderElection('integration') }));
   }, SLOW);
 
   afterAll(async () => {
-    operator?.shutdown();
-    await operator?.done;
-    for (const name of Object.values(classes)) {
-      await custom
-        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'deviceclasses', name })
-        .catch(() => {});
-    }
+    await stopOperator(operator);
+    await deleteClasses(classes);
   }, SLOW);
 
   it('serves readiness once its caches are synced', async () => {
