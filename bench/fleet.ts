@@ -24,9 +24,8 @@ import {
   type Quantization,
   type SpecDecodeDeployment,
 } from '../src/api/types.js';
-import { loadKubeConfig } from '../src/k8s/client.js';
+import { connect } from '../src/k8s/client.js';
 import { writeProfileStatus } from '../src/k8s/profile-status.js';
-import { KubeRest } from '../src/k8s/rest.js';
 import { profileName } from '../src/planner/profiling-jobs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -346,7 +345,7 @@ async function main(): Promise<void> {
   const upLog = cluster('up');
   const reused = /already running/.test(upLog);
   const clusterUpSeconds = (Date.now() - upT0) / 1000;
-  const rest = new KubeRest(loadKubeConfig({ kubeconfig }));
+  const rest = connect({ kubeconfig });
 
   let operator: ChildProcess | undefined;
   try {

@@ -1,18 +1,19 @@
-// Plain JSON REST calls to the apiserver, authenticated by client-node's KubeConfig (tokens, client certificates,
-// exec plugins, in-cluster token files) and sent with undici like client-node's own Watch.
+// Plain JSON REST calls to the apiserver, sent with undici over an ApiConnection (./connection.ts: the common
+// credentials read directly, anything else through client-node's KubeConfig).
 //
 // Why not the generated typed clients: their deserializer turns timestamps into Date objects and drops fields it
 // does not know, so objects from a list would differ from the same objects seen on a watch. Every call here sends
 // and returns the apiserver's JSON unchanged, and every request is counted in one place (the observer), which is
 // how "zero writes when idle" is measured.
-import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { fetch } from 'undici';
 import type { ApiRequestObserver, KubeObject } from '../controller/ports.js';
+import { kubeConfigConnection, type ApiConnection, type HttpVerb } from './connection.js';
 import { apiErrorFromResponse, toApiError } from './errors.js';
 
-export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type { HttpVerb } from './connection.js';
 
 export interface RestRequest {
   method: HttpVerb;
@@ -44,19 +45,15 @@ export interface RestClient {
 }
 
 export class KubeRest implements RestClient {
-  /**
-   * The connection pool, made once. client-node builds a new undici Agent on every applySecurityAuthentication
-   * when the cluster uses TLS, so taking its dispatcher per request opened a new connection, with a TLS handshake
-   * on both sides, for every request (measured on the benchmark fleet: seconds per reconcile on a loaded
-   * apiserver). Headers are still applied per request, so rotated tokens are picked up; rotated client
-   * certificates need a new KubeRest.
-   */
-  private dispatcher: ReturnType<RequestContext['getDispatcher']>;
+  private readonly connection: ApiConnection;
 
+  /** A KubeConfig (client-node, loaded by the caller) or a connection from loadConnection. */
   constructor(
-    private readonly kubeConfig: KubeConfig,
+    connection: ApiConnection | KubeConfig,
     private readonly observe: ApiRequestObserver = () => {},
-  ) {}
+  ) {
+    this.connection = 'prepare' in connection ? connection : kubeConfigConnection(connection);
+  }
 
   /** Sends one request; resolves to the parsed JSON body, rejects with ApiError. */
   async request<T>(req: RestRequest): Promise<T> {
@@ -102,22 +99,19 @@ export class KubeRest implements RestClient {
   }
 
   private async send(req: RestRequest) {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('The kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/$/, '') + req.path);
+    const query = new URLSearchParams();
     for (const [key, value] of Object.entries(req.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
+      if (value !== undefined) query.set(key, String(value));
     }
-    const context = new RequestContext(url.toString(), req.method as HttpMethod);
-    await this.kubeConfig.applySecurityAuthentication(context);
-    this.dispatcher ??= context.getDispatcher();
-    const headers: Record<string, string> = { ...context.getHeaders(), accept: 'application/json' };
-    if (req.body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
+    const search = query.size > 0 ? `?${query.toString()}` : '';
+    const { url, headers, dispatcher } = await this.connection.prepare(req.method, req.path + search);
+    const sent: Record<string, string> = { ...headers, accept: 'application/json' };
+    if (req.body !== undefined) sent['content-type'] = req.contentType ?? 'application/json';
     return fetch(url, {
       method: req.method,
-      headers,
+      headers: sent,
       body: req.body === undefined ? undefined : JSON.stringify(req.body),
-      dispatcher: this.dispatcher,
+      dispatcher,
       signal: req.signal,
     });
   }
