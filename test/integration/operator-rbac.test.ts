@@ -5,15 +5,7 @@
 // shows what it must do works with these rights: bounded profiling, a selection per class once profiles exist,
 // objectives, Recommend, Pinned, Infeasible and a new device class.
 import { randomBytes } from 'node:crypto';
-import {
-  AppsV1Api,
-  AuthorizationV1Api,
-  BatchV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  type V1DaemonSet,
-} from '@kubernetes/client-node';
+import { AuthorizationV1Api, KubeConfig, type V1DaemonSet } from '@kubernetes/client-node';
 import {
   API_VERSION,
   GROUP,
@@ -27,19 +19,33 @@ import {
 import { startOperator, type RunningOperator } from '../../src/controller/operator.js';
 import { connect } from '../../src/k8s/client.js';
 import { writeProfileStatus } from '../../src/k8s/profile-status.js';
-import { silentLogger } from '../../src/observability/log.js';
 import { planDeployment } from '../../src/planner/plan.js';
 import { helmInstall, helmUninstall, serviceAccountKubeconfig } from '../support/chart.js';
 import { kubectl } from '../support/cluster.js';
 import { installCrds } from '../support/crds.js';
-import { eventually, testKubeConfig, useTestNamespace } from '../support/namespace.js';
+import { deviceClass } from '../support/device-classes.js';
+import { eventually, useTestNamespace } from '../support/namespace.js';
+import {
+  apps as appsApi,
+  batch as batchApi,
+  condition,
+  core as coreApi,
+  createClasses,
+  custom as customApi,
+  deleteClasses,
+  LABEL,
+  leaderElection,
+  operatorConfig,
+  readSdd as readDeployment,
+  sddRef,
+  stopOperator,
+} from '../support/operator.js';
 
 const SLOW = 240_000;
-const admin = testKubeConfig();
-const core = admin.makeApiClient(CoreV1Api);
-const apps = admin.makeApiClient(AppsV1Api);
-const batch = admin.makeApiClient(BatchV1Api);
-const custom = admin.makeApiClient(CustomObjectsApi);
+const core = coreApi();
+const apps = appsApi();
+const batch = batchApi();
+const custom = customApi();
 const namespace = useTestNamespace('operator-rbac', { 'pod-security.kubernetes.io/enforce': 'restricted' });
 const suffix = randomBytes(3).toString('hex');
 const release = `rbac-${suffix}`;
@@ -49,34 +55,11 @@ const classes = {
   gpu: `rb-${suffix}-a100`,
   added: `rb-${suffix}-new`,
 };
-const LABEL = 'configspec.io/device-class';
 const DRAFT = 'qwen2.5-0.5b-instruct';
 const TARGET = 'qwen2.5-7b-instruct';
 /** Label of the fake nodes this suite adds (the "new class"), so the second deployment sees only them. */
 const FLEET_LABEL = 'configspec.io/test-fleet';
 const addedNodes = [`rb-${suffix}-new-0`, `rb-${suffix}-new-1`];
-
-function deviceClass(name: string, role: 'Edge' | 'Verifier', selector: Record<string, string>) {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'DeviceClass',
-    metadata: { name },
-    spec: {
-      role,
-      nodeSelector: selector,
-      hardware:
-        role === 'Edge'
-          ? { arch: 'arm64', memoryGiB: 8, memoryBandwidthGBps: 17.1 }
-          : { arch: 'amd64', memoryGiB: 80, memoryBandwidthGBps: 2039, computeTFLOPS: 312 },
-      power:
-        role === 'Edge'
-          ? { idleWatts: 2.7, maxWatts: 9, sensor: 'None' }
-          : { idleWatts: 60, maxWatts: 400, sensor: 'None' },
-      price: { usdPerHour: role === 'Edge' ? 0.003 : 3.67 },
-      ...(role === 'Edge' ? { network: { rttMilliseconds: 20 } } : {}),
-    },
-  };
-}
 
 function sdd(name: string, edge: object, extra: { policy?: object; profiling?: object } = {}) {
   return {
@@ -96,18 +79,11 @@ function sdd(name: string, edge: object, extra: { policy?: object; profiling?: o
   };
 }
 
-const sddApi = (name: string) => ({
-  group: GROUP,
-  version: VERSION,
-  namespace: namespace.name,
-  plural: 'specdecodedeployments',
-  name,
-});
-const readSdd = async (name = 'chat') => (await custom.getNamespacedCustomObject(sddApi(name))) as SpecDecodeDeployment;
+const sddApi = (name: string) => sddRef(namespace.name, name);
+const readSdd = (name = 'chat') => readDeployment(namespace.name, name);
 const patchSpec = (name: string, ops: object[]) => custom.patchNamespacedCustomObject({ ...sddApi(name), body: ops });
 const listCluster = async <T>(plural: string) =>
   ((await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as { items: T[] }).items;
-const condition = (s: SpecDecodeDeployment, type: string) => s.status?.conditions?.find((c) => c.type === type);
 const selections = (s: SpecDecodeDeployment) =>
   Object.fromEntries((s.status?.deviceClasses ?? []).map((c) => [c.name, c.selected]));
 const drafter = (cls: string) => apps.readNamespacedDaemonSet({ name: `chat-draft-${cls}`, namespace: namespace.name });
@@ -142,49 +118,18 @@ describe('the operator with the chart ServiceAccount token', () => {
     helmInstall(release, namespace.name, { watchNamespace: namespace.name, replicas: 0 });
     operatorKubeconfig = await serviceAccountKubeconfig(namespace.name, 'configspec-operator');
     profilerKubeconfig = await serviceAccountKubeconfig(namespace.name, 'configspec-profiler');
-    for (const [name, role, label] of [
-      [classes.pi5, 'Edge', 'raspberry-pi-5'],
-      [classes.orin, 'Edge', 'jetson-orin-nano'],
-      [classes.gpu, 'Verifier', 'nvidia-a100-80gb'],
-    ] as const) {
-      await custom.createClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: 'deviceclasses',
-        body: deviceClass(name, role, { [LABEL]: label }),
-      });
-    }
-    operator = await startOperator({
-      connection: { kubeconfig: operatorKubeconfig },
-      watchNamespace: namespace.name,
-      operatorNamespace: namespace.name,
-      image: 'ghcr.io/configspec/configspec:test',
-      httpHost: '127.0.0.1',
-      httpPort: 0,
-      concurrency: 2,
-      resyncIntervalMs: 15_000,
-      // Its Pod informer needs the chart's pods rule (list, watch).
-      servingObserver: { enabled: true, intervalMs: 5_000 },
-      leaderElection: {
-        enabled: true,
-        leaseName: 'configspec-operator',
-        identity: 'rbac-test',
-        leaseDurationMs: 15_000,
-        renewDeadlineMs: 10_000,
-        retryPeriodMs: 2_000,
-      },
-      log: silentLogger,
-    });
+    await createClasses({ pi5: classes.pi5, orin: classes.orin, gpu: classes.gpu });
+    operator = await startOperator(
+      operatorConfig(namespace.name, {
+        connection: { kubeconfig: operatorKubeconfig },
+        leaderElection: leaderElection('rbac-test'),
+      }),
+    );
   }, SLOW);
 
   afterAll(async () => {
-    operator?.shutdown();
-    await operator?.done;
-    for (const name of Object.values(classes)) {
-      await custom
-        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'deviceclasses', name })
-        .catch(() => {});
-    }
+    await stopOperator(operator);
+    await deleteClasses(classes);
     for (const node of addedNodes) await core.deleteNode({ name: node }).catch(() => {});
     // Profiles of this suite's classes; alignment profiles are shared by draft and target, so they stay.
     for (const profile of await listCluster<DraftProfile>('draftprofiles').catch(() => [])) {
@@ -532,7 +477,7 @@ describe('the operator with the chart ServiceAccount token', () => {
         group: GROUP,
         version: VERSION,
         plural: 'deviceclasses',
-        body: deviceClass(classes.added, 'Edge', { [LABEL]: classes.added }),
+        body: deviceClass(classes.added, 'Edge', classes.added),
       });
       const pods = await eventually(
         'drafter pods on both new nodes',
