@@ -10,24 +10,29 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, VERSION } from '../../src/api/types.js';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { CHART, helmInstall, helmUninstall, serviceAccountKubeconfig } from '../support/chart.js';
 import { repoRoot, runTool } from '../support/cluster.js';
 import { installCrds } from '../support/crds.js';
 import { eventually, testKubeConfig, useTestNamespace } from '../support/namespace.js';
+import {
+  core as coreApi,
+  createDeviceClasses,
+  custom as customApi,
+  deleteClasses,
+  sampleDeployment,
+  sddRef,
+} from '../support/operator.js';
 
 const SLOW = 180_000;
-const admin = testKubeConfig();
-const core = admin.makeApiClient(CoreV1Api);
-const coordination = admin.makeApiClient(CoordinationV1Api);
-const custom = admin.makeApiClient(CustomObjectsApi);
+const core = coreApi();
+const coordination = testKubeConfig().makeApiClient(CoordinationV1Api);
+const custom = customApi();
 const namespace = useTestNamespace('operator-leader', { 'pod-security.kubernetes.io/enforce': 'restricted' });
 const suffix = randomBytes(3).toString('hex');
 const release = `leader-${suffix}`;
 const classes = { edge: `ld-${suffix}-pi5`, gpu: `ld-${suffix}-a100` };
-const LABEL = 'configspec.io/device-class';
 const HANDOVER_BOUND_MS = 20_000;
 
 interface Replica {
@@ -110,31 +115,10 @@ describe('two operator replicas', () => {
     installCrds();
     helmInstall(release, namespace.name, { watchNamespace: namespace.name, replicas: 0 });
     const kubeconfig = await serviceAccountKubeconfig(namespace.name, 'configspec-operator');
-    for (const [name, role, label] of [
+    await createDeviceClasses([
       [classes.edge, 'Edge', 'raspberry-pi-5'],
       [classes.gpu, 'Verifier', 'nvidia-a100-80gb'],
-    ] as const) {
-      await custom.createClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: 'deviceclasses',
-        body: {
-          apiVersion: API_VERSION,
-          kind: 'DeviceClass',
-          metadata: { name },
-          spec: {
-            role,
-            nodeSelector: { [LABEL]: label },
-            hardware:
-              role === 'Edge'
-                ? { arch: 'arm64', memoryGiB: 8, memoryBandwidthGBps: 17.1 }
-                : { arch: 'amd64', memoryGiB: 80, memoryBandwidthGBps: 2039, computeTFLOPS: 312 },
-            power: { idleWatts: 3, maxWatts: role === 'Edge' ? 9 : 400, sensor: 'None' },
-            price: { usdPerHour: role === 'Edge' ? 0.003 : 3.67 },
-          },
-        },
-      });
-    }
+    ]);
     const container = chartOperatorContainer();
     expect(container.args).toEqual(expect.arrayContaining(['operator', '--lease-duration=15', '--retry-period=2']));
     replicas.push(startReplica('replica-a', kubeconfig, container), startReplica('replica-b', kubeconfig, container));
@@ -145,11 +129,7 @@ describe('two operator replicas', () => {
       replica.process.kill('SIGTERM');
       await exited(replica);
     }
-    for (const name of Object.values(classes)) {
-      await custom
-        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'deviceclasses', name })
-        .catch(() => {});
-    }
+    await deleteClasses(classes);
     helmUninstall(release, namespace.name);
   }, SLOW);
 
@@ -158,27 +138,10 @@ describe('two operator replicas', () => {
     async () => {
       const leaderIdentity = await eventually('a leader', async () => holder(), 60_000);
       await custom.createNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: namespace.name,
-        plural: 'specdecodedeployments',
-        body: {
-          apiVersion: API_VERSION,
-          kind: 'SpecDecodeDeployment',
-          metadata: { name: 'chat', namespace: namespace.name },
-          spec: {
-            target: {
-              model: { name: 'qwen2.5-7b-instruct' },
-              verifier: { deviceClass: classes.gpu, replicas: 1, gpusPerReplica: 1 },
-            },
-            drafts: [{ model: { name: 'qwen2.5-0.5b-instruct' }, quantizations: ['Q4_K_M'] }],
-            speculation: { k: { min: 1, max: 8 } },
-            edge: { deviceClasses: [classes.edge] },
-            objective: { maximize: 'Goodput' },
-            policy: { mode: 'Pinned', pinned: { draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', k: 3 } },
-            profiling: { mode: 'Never' },
-          },
-        },
+        ...sddRef(namespace.name, 'chat'),
+        body: sampleDeployment(namespace.name, 'chat', { gpu: classes.gpu, edge: [classes.edge] }, (spec) => {
+          spec.drafts = [{ model: { name: 'qwen2.5-0.5b-instruct' }, quantizations: ['Q4_K_M'] }];
+        }),
       });
       await eventually('K=3 applied by the leader', async () => (await kInConfigMap()) === '3', 60_000);
 
@@ -194,11 +157,7 @@ describe('two operator replicas', () => {
 
       // The new leader reconciles: a change made after the kill reaches the ConfigMap.
       await custom.patchNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: namespace.name,
-        plural: 'specdecodedeployments',
-        name: 'chat',
+        ...sddRef(namespace.name, 'chat'),
         body: [{ op: 'replace', path: '/spec/policy/pinned/k', value: 6 }],
       });
       await eventually('K=6 applied by the new leader', async () => (await kInConfigMap()) === '6', 60_000);
