@@ -5,8 +5,19 @@
 // (keep the first `keep` tokens, then append), plus K draft tokens. The verifier evaluates context and drafts
 // in one pass and answers how many drafts it accepts and the next token (a correction, or a bonus token when all
 // K are accepted). K = 0 is plain remote decoding: the answer is just the next token.
+//
+// Two transports carry the same request and answer bodies:
+// - POST /v1/verify, one HTTP request per round;
+// - the verification stream: `GET /v1/verify` with `Connection: Upgrade` and `Upgrade: configspec-verify`,
+//   answered 101; then newline-delimited JSON frames on that connection, `{"id": n, "request": VerifyRequest}`
+//   from the drafter and `{"id": n, "status": <the HTTP status POST would give>, "body": VerifyResponse |
+//   VerifyErrorBody}` from the verifier, in completion order. No HTTP parsing per round: the drafter uses it
+//   and falls back to POST when a verifier refuses the upgrade.
 
 export type VerifyMode = 'greedy' | 'sampling';
+
+/** The Upgrade token of the verification stream. */
+export const VERIFY_STREAM_PROTOCOL = 'configspec-verify';
 
 /** A sparse probability distribution over token ids, as [token, probability] pairs. */
 export type TokenDistribution = Array<[number, number]>;

@@ -22,6 +22,7 @@ export async function startVerifier(
   const host = listenOn.host ?? '127.0.0.1';
   const app = createVerifierApp({ defaultMetrics: listenOn.defaultMetrics });
   const server = await listen(app.handler, listenOn.port ?? 0, host);
+  server.on('upgrade', app.upgrade);
   const engine = listenOn.engine ?? (await VerifierEngine.load({ ...DEFAULT_VERIFIER_OPTIONS, ...options }));
   app.setEngine(engine);
   const port = serverPort(server);
@@ -32,6 +33,7 @@ export async function startVerifier(
     app,
     server,
     close: async (unload = true) => {
+      app.closeStreams();
       await closeServer(server);
       if (unload) await engine.close();
     },

@@ -1,14 +1,19 @@
-// HTTP face of the verifier: POST /v1/verify, /healthz, /readyz (ready once the model is loaded), /metrics.
+// HTTP face of the verifier: POST /v1/verify, /healthz, /readyz (ready once the model is loaded), /metrics, and
+// the verification stream (an upgraded /v1/verify connection, see protocol.ts).
 //
-// POST /v1/verify is the hot path (one request per speculative round), so it is served by a plain node:http
-// handler in front of express: the body is read from the socket, parsed once and answered with a single write
-// (headers and body together, Content-Length, no Date header or ETag). Everything else goes to express.
-// Measured on loopback (bench/README.md, data plane) the express route with its JSON body parser cost about
-// twice the plain handler per request.
+// Verification is the hot path (one request per speculative round). POST /v1/verify is served by a plain
+// node:http handler in front of express: the body is read from the socket, parsed once and answered with a
+// single write (headers and body together, Content-Length, no Date header or ETag); on loopback the express
+// route with its JSON body parser cost about twice that. The stream drops HTTP per request altogether: one
+// JSON line in, one JSON line out, on a connection the drafter keeps. Both go through `handleVerify`, so
+// answers, status codes and metrics are the same. Everything else goes to express.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
   ProtocolError,
+  VERIFY_STREAM_PROTOCOL,
   parseVerifyRequest,
   type VerifyErrorBody,
   type VerifyErrorCode,
@@ -30,6 +35,10 @@ export interface VerifierApp {
   app: express.Express;
   /** The request listener to serve: POST /v1/verify directly, everything else through `app`. */
   handler: RequestListener;
+  /** The server's 'upgrade' listener: takes verification streams, refuses any other upgrade. */
+  upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Ends every open verification stream (the HTTP server's close does not know upgraded connections). */
+  closeStreams(): void;
   metrics: VerifierMetrics;
   /** Called once the model is loaded; until then /readyz and /v1/verify answer 503. */
   setEngine(engine: VerifierEngine): void;
@@ -136,13 +145,45 @@ export function createVerifierApp(options: { maxBodyBytes?: number; defaultMetri
     res.status(status).json({ error: { code: status === 413 ? 'ContextTooLong' : 'BadRequest', message } });
   });
 
+  interface Answer {
+    status: number;
+    body: unknown;
+  }
+  const errorAnswer = (status: number, code: string, message: string): Answer => ({
+    status,
+    body: { error: { code, message } },
+  });
+  /** One verification, from a decoded body to the status and body to send; counts it in the metrics. */
+  const handleVerify = async (body: unknown, receivedAt: number): Promise<Answer> => {
+    const mode = (body as { mode?: unknown } | null)?.mode === 'sampling' ? 'sampling' : 'greedy';
+    const answer = await (async (): Promise<Answer> => {
+      if (!engine) return errorAnswer(503, 'NotReady', 'the target model is still loading');
+      try {
+        const request: VerifyRequest = parseVerifyRequest(body, engine.vocabularySize, engine.maxContextTokens);
+        const response = await engine.verify(request, ({ evaluatedTokens, reusedTokens }) => {
+          metrics.evaluatedTokens.inc(evaluatedTokens);
+          metrics.reusedTokens.inc(reusedTokens);
+        });
+        metrics.draftTokens.inc(request.draft.length);
+        metrics.acceptedTokens.inc(response.accepted);
+        metrics.queueSeconds.observe(response.timings.queueMs / 1000);
+        metrics.computeSeconds.observe(response.timings.computeMs / 1000);
+        response.timings.serverMs = performance.now() - receivedAt;
+        return { status: 200, body: response };
+      } catch (err) {
+        if (err instanceof ProtocolError) return errorAnswer(STATUS[err.code], err.code, err.message);
+        return errorAnswer(500, 'Internal', (err as Error).message);
+      }
+    })();
+    metrics.requests.inc({ mode, code: String(answer.status) });
+    return answer;
+  };
+
   const verify = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const receivedAt = performance.now();
-    let mode: 'greedy' | 'sampling' = 'greedy';
-    const finish = (status: number): void => void metrics.requests.inc({ mode, code: String(status) });
     const text = await readBody(req, res, maxBodyBytes);
     if (text === undefined) {
-      if (res.headersSent) finish(res.statusCode);
+      if (res.headersSent) metrics.requests.inc({ mode: 'greedy', code: String(res.statusCode) });
       return;
     }
     let body: unknown;
@@ -150,37 +191,11 @@ export function createVerifierApp(options: { maxBodyBytes?: number; defaultMetri
       body = JSON.parse(text);
     } catch (err) {
       sendVerifyError(res, 400, 'BadRequest', `body is not valid JSON: ${(err as Error).message}`);
-      finish(400);
+      metrics.requests.inc({ mode: 'greedy', code: '400' });
       return;
     }
-    if ((body as { mode?: unknown } | null)?.mode === 'sampling') mode = 'sampling';
-    if (!engine) {
-      sendVerifyError(res, 503, 'NotReady', 'the target model is still loading');
-      finish(503);
-      return;
-    }
-    try {
-      const request: VerifyRequest = parseVerifyRequest(body, engine.vocabularySize, engine.maxContextTokens);
-      const response = await engine.verify(request, ({ evaluatedTokens, reusedTokens }) => {
-        metrics.evaluatedTokens.inc(evaluatedTokens);
-        metrics.reusedTokens.inc(reusedTokens);
-      });
-      metrics.draftTokens.inc(request.draft.length);
-      metrics.acceptedTokens.inc(response.accepted);
-      metrics.queueSeconds.observe(response.timings.queueMs / 1000);
-      metrics.computeSeconds.observe(response.timings.computeMs / 1000);
-      response.timings.serverMs = performance.now() - receivedAt;
-      sendJson(res, 200, response);
-      finish(200);
-    } catch (err) {
-      if (err instanceof ProtocolError) {
-        sendVerifyError(res, STATUS[err.code], err.code, err.message);
-        finish(STATUS[err.code]);
-        return;
-      }
-      sendVerifyError(res, 500, 'Internal', (err as Error).message);
-      finish(500);
-    }
+    const answer = await handleVerify(body, receivedAt);
+    sendJson(res, answer.status, answer.body, answer.status === 503);
   };
 
   const handler: RequestListener = (req, res) => {
@@ -193,5 +208,87 @@ export function createVerifierApp(options: { maxBodyBytes?: number; defaultMetri
     app(req, res);
   };
 
-  return { app, handler, metrics, setEngine: (loaded) => void (engine = loaded) };
+  const streams = new Set<Duplex>();
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const wanted = (req.headers.upgrade ?? '').toLowerCase() === VERIFY_STREAM_PROTOCOL;
+    if (!wanted || req.method !== 'GET' || req.url !== '/v1/verify') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${VERIFY_STREAM_PROTOCOL}\r\n\r\n`,
+    );
+    streams.add(socket);
+    serveStream(socket, head, maxBodyBytes, handleVerify, () => streams.delete(socket));
+  };
+
+  return {
+    app,
+    handler,
+    upgrade,
+    closeStreams: () => {
+      for (const socket of streams) socket.destroy();
+      streams.clear();
+    },
+    metrics,
+    setEngine: (loaded) => void (engine = loaded),
+  };
+}
+
+/**
+ * One verification stream: newline-delimited JSON frames `{"id": n, "request": {…}}` in, `{"id": n, "status":
+ * s, "body": {…}}` out, answered as each finishes (a drafter may have several requests in flight). A frame that
+ * is not JSON, has no integer id or is longer than the body limit ends the stream after an answer with id null.
+ */
+function serveStream(
+  socket: Duplex,
+  head: Buffer,
+  maxFrameBytes: number,
+  handle: (body: unknown, receivedAt: number) => Promise<{ status: number; body: unknown }>,
+  onClose: () => void,
+): void {
+  (socket as Duplex & { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  let pending = '';
+  let open = true;
+  const decoder = new StringDecoder('utf8');
+  const send = (frame: unknown): void => {
+    if (open) socket.write(`${JSON.stringify(frame)}\n`);
+  };
+  const fail = (message: string): void => {
+    send({ id: null, status: 400, body: { error: { code: 'BadRequest', message } } });
+    open = false;
+    socket.end();
+  };
+  const onFrame = (line: string, receivedAt: number): void => {
+    let frame: { id?: unknown; request?: unknown };
+    try {
+      frame = JSON.parse(line) as { id?: unknown; request?: unknown };
+    } catch (err) {
+      fail(`frame is not valid JSON: ${(err as Error).message}`);
+      return;
+    }
+    const id = frame?.id;
+    if (!Number.isSafeInteger(id)) {
+      fail('a frame needs an integer id');
+      return;
+    }
+    void handle(frame.request, receivedAt).then((answer) => send({ id, status: answer.status, body: answer.body }));
+  };
+  const onData = (chunk: Buffer | string): void => {
+    const receivedAt = performance.now();
+    pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    for (let newline = pending.indexOf('\n'); newline >= 0 && open; newline = pending.indexOf('\n')) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      if (line.trim() !== '') onFrame(line, receivedAt);
+    }
+    if (open && pending.length > maxFrameBytes) fail('frame larger than the request body limit');
+  };
+  socket.on('data', onData);
+  socket.on('error', () => socket.destroy());
+  socket.once('close', () => {
+    open = false;
+    onClose();
+  });
+  if (head.length > 0) onData(head);
 }
