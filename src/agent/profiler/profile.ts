@@ -6,7 +6,7 @@
 // Every timing the cost model gets is taken the way the drafter pays it: inside real speculative rounds
 // (the same loop, client and connection the drafter uses), on rounds after a generation's first (which
 // evaluates the prompt) whose K was the one asked for. Per round:
-//   t_draft = the round's drafting time;
+//   t_draft = the round's drafting time (its per-token slope from drafting alone, see below);
 //   T_v     = the verifier's reported queue + compute time;
 //   RTT     = the rest of the round: round − drafting − T_v (network, both HTTP stacks, JSON, waiting for the
 //             overlapped draft-cache extension, loop bookkeeping), i.e. what a round costs outside model compute.
@@ -54,7 +54,7 @@ export interface ProfileResult {
     aloneDraftFit: LinearFit;
     /** Drafting time inside speculative rounds (median per K). */
     inLoopDraftSecondsByK: Record<string, number>;
-    /** The fit the profile carries: over the in-loop figures when `draftFromRounds`, else drafting alone. */
+    /** The line the profile carries: drafting alone's slope; the intercept from the rounds when `draftFromRounds`. */
     draftFit: LinearFit;
     draftFromRounds: boolean;
     /** The verifier's queue + compute time per round (median per K) and the T_v fit over it. */
@@ -208,11 +208,22 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
       Object.entries(verifySecondsByK).map(([k, y]) => ({ x: Number(k) + 1, y })),
       { nonNegativeIntercept: true },
     );
-    // t_draft from the rounds when they cover two K values or more, else from the tight drafting loop.
-    const inLoopDraftPoints = Object.entries(inLoopDraftSecondsByK).map(([k, y]) => ({ x: Number(k), y }));
-    const draftFromRounds = inLoopDraftPoints.length >= 2;
-    const draftFit = draftFromRounds ? fitLine(inLoopDraftPoints, { nonNegativeIntercept: true }) : aloneDraftFit;
-    const draftRounds = inLoop.filter((r) => r.k > 0).length;
+    // t_draft(K) = t0 + K·s. The per-token cost s is the slope of drafting alone (many repetitions at each K, so
+    // a clean fit even on a busy machine); the fixed cost per round t0 is what the rounds show beyond K·s — the
+    // first evaluation after the verifier's answer, cache realignment after a rejection, waking up after the
+    // wait — the median over every drafting round at every K (one parameter from all of them: robust where a
+    // per-K fit of a few rounds is not). With no drafting rounds, drafting alone gives both.
+    const draftRoundsAll = inLoop.filter((r) => r.k > 0);
+    const draftFromRounds = draftRoundsAll.length > 0;
+    const slope = Math.max(0, aloneDraftFit.slope);
+    const draftFit: LinearFit = draftFromRounds
+      ? {
+          intercept: Math.max(0, median(draftRoundsAll.map((r) => r.draftMs / 1000 - slope * r.k))),
+          slope,
+          r2: aloneDraftFit.r2,
+        }
+      : aloneDraftFit;
+    const draftRounds = draftRoundsAll.length;
 
     const measuredAt = new Date().toISOString();
     const condition = (message: string) => ({
@@ -224,7 +235,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
     });
     const draftSamplesCount = [...draftSamples.values()].reduce((s, t) => s + t.length, 0);
     const draftSource = draftFromRounds
-      ? `t_draft fitted over ${draftRounds} speculative rounds at K=${Object.keys(inLoopDraftSecondsByK).join(',')}`
+      ? `t_draft: per-token cost from drafting alone at K=${options.draftKs.join(',')}, per-round cost from ${draftRounds} speculative rounds at K=${Object.keys(inLoopDraftSecondsByK).join(',')}`
       : `t_draft fitted over K=${options.draftKs.join(',')} drafting alone (${draftSamplesCount} samples)`;
     return {
       draftProfile: {
