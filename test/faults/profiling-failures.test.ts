@@ -4,14 +4,13 @@
 // profiling Job is active afterwards, every Job carries an activeDeadlineSeconds (the time-out), and the operator
 // does not start the failed profile again by itself.
 // The edge node is one this test registers itself (no kwok annotation, so kwok leaves its pods Pending, and a
-// node Lease the test renews), so the test decides how each pod ends: it marks them Failed as a crashing
-// profiler's kubelet would.
+// node Lease the test renews: TestNode), so the test decides how each pod ends: it marks them Failed as a
+// crashing profiler's kubelet would.
 import { randomBytes } from 'node:crypto';
-import { BatchV1Api, CoordinationV1Api } from '@kubernetes/client-node';
 import { startOperator, type RunningOperator } from '../../src/controller/operator.js';
-import { kubectl } from '../support/cluster.js';
-import { eventually, testKubeConfig, useTestNamespace } from '../support/namespace.js';
+import { eventually, useTestNamespace } from '../support/namespace.js';
 import {
+  batch,
   classNames,
   condition,
   core,
@@ -25,7 +24,7 @@ import {
   sddRef,
   stopOperator,
 } from './fixtures.js';
-import { assertFaultCluster, must, sleep } from './support.js';
+import { assertFaultCluster, sleep, TestNode } from './support.js';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/types.js';
 
 const SLOW = 300_000;
@@ -36,119 +35,10 @@ const NODE = `f-prof-${suffix}-0`;
 const NODE_LABEL = `f-prof-${suffix}`;
 const EDGE_CLASS = `f-${suffix}-prof`;
 const NAME = `prof-${suffix}`;
-const batch = () => testKubeConfig().makeApiClient(BatchV1Api);
-const coordination = () => testKubeConfig().makeApiClient(CoordinationV1Api);
-
-function registerNode(): void {
-  must(
-    kubectl(
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Node',
-        metadata: {
-          name: NODE,
-          labels: { [LABEL]: NODE_LABEL, 'kubernetes.io/arch': 'arm64', 'kubernetes.io/hostname': NODE },
-        },
-      }),
-    ),
-  );
-  markNodeReady();
-}
-
-function markNodeReady(): void {
-  const now = new Date().toISOString();
-  const resources = { cpu: '4', memory: '8Gi', pods: '110', 'ephemeral-storage': '100Gi' };
-  must(
-    kubectl([
-      'patch',
-      'node',
-      NODE,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({
-        status: {
-          capacity: resources,
-          allocatable: resources,
-          conditions: [
-            {
-              type: 'Ready',
-              status: 'True',
-              reason: 'KubeletReady',
-              message: 'test',
-              lastHeartbeatTime: now,
-              lastTransitionTime: now,
-            },
-          ],
-        },
-      }),
-    ]),
-  );
-}
-
-async function renewNodeLease(): Promise<void> {
-  const body = {
-    metadata: { name: NODE, namespace: 'kube-node-lease' },
-    spec: { holderIdentity: NODE, leaseDurationSeconds: 40, renewTime: new Date().toISOString() as unknown as Date },
-  };
-  try {
-    const lease = await coordination().readNamespacedLease({ name: NODE, namespace: 'kube-node-lease' });
-    await coordination().replaceNamespacedLease({
-      name: NODE,
-      namespace: 'kube-node-lease',
-      body: { ...body, metadata: { ...body.metadata, resourceVersion: lease.metadata?.resourceVersion } },
-    });
-  } catch {
-    await coordination()
-      .createNamespacedLease({ namespace: 'kube-node-lease', body })
-      .catch(() => {});
-  }
-}
-
-/** Marks every Pending profiler pod on our node Failed (exit code 1), as a crashing profiler would end. */
-function failPendingPods(): string[] {
-  const pods = JSON.parse(
-    must(kubectl(['get', 'pods', '-n', namespace.name, '--field-selector', `spec.nodeName=${NODE}`, '-o', 'json'])),
-  ) as { items: { metadata: { name: string }; status?: { phase?: string } }[] };
-  const failed: string[] = [];
-  const now = new Date().toISOString();
-  for (const pod of pods.items.filter((p) => p.status?.phase === 'Pending')) {
-    const patch = {
-      status: {
-        phase: 'Failed',
-        containerStatuses: [
-          {
-            name: 'profiler',
-            image: 'ghcr.io/configspec/configspec:test',
-            imageID: '',
-            ready: false,
-            restartCount: 0,
-            state: { terminated: { exitCode: 1, reason: 'Error', startedAt: now, finishedAt: now } },
-          },
-        ],
-      },
-    };
-    const result = kubectl([
-      'patch',
-      'pod',
-      pod.metadata.name,
-      '-n',
-      namespace.name,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify(patch),
-    ]);
-    if (result.status === 0) failed.push(pod.metadata.name);
-  }
-  return failed;
-}
+const node = new TestNode(NODE, { [LABEL]: NODE_LABEL });
 
 describe('profiling Jobs whose pods fail', () => {
   let operator: RunningOperator | undefined;
-  let keepNodeAlive = true;
-  let heartbeat: Promise<void> | undefined;
 
   beforeAll(async () => {
     assertFaultCluster();
@@ -169,13 +59,7 @@ describe('profiling Jobs whose pods fail', () => {
         },
       },
     });
-    registerNode();
-    heartbeat = (async () => {
-      while (keepNodeAlive) {
-        await renewNodeLease();
-        await sleep(5_000);
-      }
-    })();
+    node.register();
     await core().createNamespacedServiceAccount({
       namespace: namespace.name,
       body: { metadata: { name: 'configspec-profiler' } },
@@ -185,9 +69,7 @@ describe('profiling Jobs whose pods fail', () => {
 
   afterAll(async () => {
     await stopOperator(operator);
-    keepNodeAlive = false;
-    await heartbeat;
-    kubectl(['delete', 'node', NODE, '--wait=false']);
+    await node.remove();
     await custom()
       .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'deviceclasses', name: EDGE_CLASS })
       .catch(() => {});
@@ -210,7 +92,7 @@ describe('profiling Jobs whose pods fail', () => {
       const sdd = await eventually(
         'Profiled=False (ProfilingFailed)',
         async () => {
-          for (const pod of failPendingPods()) failedPods.set(pod, Date.now());
+          for (const pod of node.setPendingPods(namespace.name, 'Failed')) failedPods.set(pod, Date.now());
           const current = await readSdd(namespace.name, NAME);
           return condition(current, 'Profiled')?.reason === 'ProfilingFailed' ? current : undefined;
         },

@@ -1,12 +1,15 @@
 // Fault injection on the dedicated fault-suite control plane (.run/faults, never the shared .run/cluster): kill
 // and restart the kube-apiserver as hack/cluster.sh started it, compact etcd so resumed watches get 410 Gone,
-// cut one client off the apiserver with a TCP proxy, take a kwok node away and give it back, and run operator
-// replicas as real processes (so one can be SIGKILLed without releasing its Lease).
+// cut one client off the apiserver with a TCP proxy, take a kwok node away and give it back, run operator
+// replicas as real processes (so one can be SIGKILLed without releasing its Lease), and nodes whose kubelet the
+// test plays (TestNode).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { clusterRunDir, kubeconfigPath, kubectl, repoRoot } from '../support/cluster.js';
+import { testKubeConfig } from '../support/namespace.js';
 
 /** Refuses to run against any cluster but the fault suite's own: these tests kill its components. */
 export function assertFaultCluster(): void {
@@ -238,4 +241,150 @@ export function nodeRestore(name: string): void {
 export function must(result: { status: number; stdout: string; stderr: string }): string {
   if (result.status !== 0) throw new Error(`kubectl failed (${result.status}): ${result.stderr || result.stdout}`);
   return result.stdout;
+}
+
+/**
+ * A node the test plays the kubelet of: registered without kwok's annotation (kwok leaves it and its pods alone),
+ * Ready while the test renews its Lease, NotReady when the test says so. Its pods stay Pending until the test
+ * sets their phase.
+ */
+export class TestNode {
+  private beating = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly labels: Record<string, string>,
+  ) {}
+
+  /** Creates the node, reports it Ready and starts renewing its Lease. */
+  register(): void {
+    must(
+      kubectl(
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: {
+            name: this.name,
+            labels: { 'kubernetes.io/arch': 'arm64', 'kubernetes.io/hostname': this.name, ...this.labels },
+          },
+        }),
+      ),
+    );
+    this.ready();
+  }
+
+  /** Reports Ready (kubelet-style status) and keeps the Lease renewed. */
+  ready(): void {
+    this.report('True', 'KubeletReady');
+    if (this.beating) return;
+    this.beating = true;
+    this.loop = (async () => {
+      while (this.beating) {
+        await this.renewLease();
+        await sleep(5_000);
+      }
+    })();
+  }
+
+  /** Reports NotReady and stops renewing the Lease, as a node that lost power or network. */
+  async notReady(): Promise<void> {
+    this.beating = false;
+    await this.loop;
+    this.report('False', 'KubeletNotReady');
+  }
+
+  async remove(): Promise<void> {
+    this.beating = false;
+    await this.loop;
+    kubectl(['delete', 'node', this.name, '--wait=false']);
+  }
+
+  /** Sets every Pending pod bound to this node in `namespace` to `phase` (Failed: exit code 1); returns their names. */
+  setPendingPods(namespace: string, phase: 'Running' | 'Failed'): string[] {
+    const pods = JSON.parse(
+      must(kubectl(['get', 'pods', '-n', namespace, '--field-selector', `spec.nodeName=${this.name}`, '-o', 'json'])),
+    ) as {
+      items: {
+        metadata: { name: string };
+        spec: { containers: { name: string; image: string }[] };
+        status?: { phase?: string };
+      }[];
+    };
+    const changed: string[] = [];
+    const now = new Date().toISOString();
+    for (const pod of pods.items.filter((p) => p.status?.phase === 'Pending')) {
+      const state =
+        phase === 'Failed'
+          ? { terminated: { exitCode: 1, reason: 'Error', startedAt: now, finishedAt: now } }
+          : { running: { startedAt: now } };
+      const patch = {
+        status: {
+          phase,
+          ...(phase === 'Running' ? { startTime: now } : {}),
+          containerStatuses: pod.spec.containers.map((c) => ({
+            name: c.name,
+            image: c.image,
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state,
+          })),
+        },
+      };
+      const result = kubectl([
+        'patch',
+        'pod',
+        pod.metadata.name,
+        '-n',
+        namespace,
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        JSON.stringify(patch),
+      ]);
+      if (result.status === 0) changed.push(pod.metadata.name);
+    }
+    return changed;
+  }
+
+  private report(status: 'True' | 'False', reason: string): void {
+    const now = new Date().toISOString();
+    const resources = { cpu: '4', memory: '8Gi', pods: '110', 'ephemeral-storage': '100Gi' };
+    const patch = {
+      status: {
+        capacity: resources,
+        allocatable: resources,
+        conditions: [
+          { type: 'Ready', status, reason, message: 'test', lastHeartbeatTime: now, lastTransitionTime: now },
+        ],
+      },
+    };
+    must(kubectl(['patch', 'node', this.name, '--subresource=status', '--type=merge', '-p', JSON.stringify(patch)]));
+  }
+
+  /**
+   * Renews the node's Lease, which the node lifecycle controller reads as the kubelet's heartbeat. renewTime is a
+   * MicroTime (six fractional digits), which the client's Date serialisation cannot write, so it goes in a patch.
+   */
+  private async renewLease(): Promise<void> {
+    const coordination = testKubeConfig().makeApiClient(CoordinationV1Api);
+    const renewTime = new Date().toISOString().replace(/Z$/, '000Z');
+    const patch = [{ op: 'add', path: '/spec/renewTime', value: renewTime }];
+    try {
+      await coordination.patchNamespacedLease({ name: this.name, namespace: 'kube-node-lease', body: patch });
+    } catch {
+      await coordination
+        .createNamespacedLease({
+          namespace: 'kube-node-lease',
+          body: {
+            metadata: { name: this.name, namespace: 'kube-node-lease' },
+            spec: { holderIdentity: this.name, leaseDurationSeconds: 40 },
+          },
+        })
+        .then(() => coordination.patchNamespacedLease({ name: this.name, namespace: 'kube-node-lease', body: patch }))
+        .catch(() => {});
+    }
+  }
 }
