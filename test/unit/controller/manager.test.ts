@@ -1,5 +1,5 @@
 import type { ClusterCache } from '../../../src/controller/cache.js';
-import { DeviceClassStatusReconciler } from '../../../src/controller/device-class-reconciler.js';
+import { DeviceClassStatusReconciler, MIN_WRITE_INTERVAL_MS } from '../../../src/controller/device-class-reconciler.js';
 import {
   controllingDeploymentKey,
   deploymentsSelectingNode,
@@ -273,6 +273,31 @@ describe('DeviceClassStatusReconciler', () => {
     await reconciler.reconcile('pi5');
     await reconciler.reconcile('missing');
     expect(cluster.writesSince(mark)).toEqual([]);
+  });
+
+  it('writes changed counts at most once per interval, then the latest counts', async () => {
+    const cluster = new FakeCluster();
+    const clock = new ManualClock();
+    cluster.seed(pi5);
+    const node = (name: string, status: string) => ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels: { 'configspec.io/device-class': 'pi5' } },
+      status: { conditions: [{ type: 'Ready', status }] },
+    });
+    cluster.seed(node('a', 'True'));
+    const reconciler = new DeviceClassStatusReconciler({ cache: cluster.cache(), writer: cluster, clock });
+    expect(await reconciler.reconcile('pi5')).toEqual({});
+    const mark = cluster.writes.length;
+    cluster.seed(node('b', 'True'));
+    await clock.advance(1000);
+    expect(await reconciler.reconcile('pi5')).toEqual({ requeueAfterMs: MIN_WRITE_INTERVAL_MS - 1000 });
+    cluster.seed(node('c', 'False'));
+    expect(cluster.writesSince(mark)).toEqual([]);
+    await clock.advance(MIN_WRITE_INTERVAL_MS - 1000);
+    expect(await reconciler.reconcile('pi5')).toEqual({});
+    expect(cluster.get<{ status: object }>('DeviceClass', 'pi5')!.status).toEqual({ nodes: 3, readyNodes: 2 });
+    expect(cluster.writesSince(mark)).toHaveLength(1);
   });
 });
 
