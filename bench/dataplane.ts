@@ -1,16 +1,19 @@
 // Data-plane benchmark: for K ∈ {0, 1, 2, 4, 8}, the measured goodput of drafter + verifier on loopback, the
 // goodput the cost model predicts from the profiler's own measurements, the protocol overhead per round (round
-// time outside model compute) and the speedup over K = 0. Prints a table; asserts nothing.
+// time outside model compute) and the speedup over K = 0, then one round broken down (drafting, verifier
+// compute, verifier HTTP, transport, loop) next to the cost model's terms. Prints tables; asserts nothing.
+// The drafter side runs in this process through the same loop and client (verification stream) the drafter
+// command uses; the verifier is its own `configspec verify` process. See bench/README.md.
 //
-//   npm run build && node dist/bench/dataplane.js [--acceptance 0.8] [--prompts 16] [--tokens 64]
+//   make bench-dataplane   (node dist/bench/dataplane.js [--acceptance 0.8] [--prompts 16] [--tokens 64])
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { estimate, type CandidateInputs } from '../src/costmodel/index.js';
 import { DraftEngine } from '../src/agent/drafter/draft-engine.js';
-import { generate } from '../src/agent/drafter/speculative-loop.js';
+import { generate, type RoundRecord } from '../src/agent/drafter/speculative-loop.js';
 import { VerifierClient } from '../src/agent/drafter/verifier-client.js';
 import { buildTestModel, chainAcceptance, draftSpec, targetSpec } from '../src/agent/gguf/bigram-model.js';
 import { ensureTestModel } from '../src/agent/gguf/model-cache.js';
@@ -138,94 +141,92 @@ const engine = await DraftEngine.load({
 });
 const client = new VerifierClient(verifier.url);
 const prompts = builtinPrompts(promptCount, 2024).map((p) => engine.tokenize(p));
-interface Row {
-  k: number;
-  measured: number;
-  /** Mean tokens per round over the median round time: goodput without the tail of preempted rounds. */
-  typical: number;
-  predicted: number;
-  /** Medians over full-K rounds, next to the cost model's components. */
-  draftMs: number;
-  predictedDraftMs: number;
-  tripMs: number;
-  predictedTripMs: number;
-  /** Median of (verification round trip − verifier time): HTTP, JSON and loopback per round. */
-  protocolMedianMs: number;
-  overheadMs: number;
-  rounds: number;
-  tokensPerRound: number;
+// Untimed warm-up of both models and the connection, so the first measured prompt is not the one that pays
+// for page faults and allocations.
+for (const promptTokens of prompts.slice(0, 2)) {
+  await generate(engine, client, () => 4, { promptTokens, maxTokens: 16, temperature: 0 });
 }
-// K values are interleaved prompt by prompt, so drift in machine load spreads over all of them alike.
-const loadBefore = loadavg()[0] as number;
+
 interface Totals {
+  /** Whole generations: every token over the wall time of the call (prompt evaluation in the first round included). */
   tokens: number;
   wallMs: number;
-  rounds: number;
-  draftMs: number;
-  verifierMs: number;
-  roundMs: number[];
-  draftRoundMs: number[];
-  tripMs: number[];
-  protocolMs: number[];
+  /** Rounds after each generation's first: the steady state the cost model describes. */
+  rounds: RoundRecord[];
+  steadyTokens: number;
 }
-const totals = new Map<number, Totals>(
-  K_VALUES.map((k) => [
-    k,
-    {
-      tokens: 0,
-      wallMs: 0,
-      rounds: 0,
-      draftMs: 0,
-      verifierMs: 0,
-      roundMs: [],
-      draftRoundMs: [],
-      tripMs: [],
-      protocolMs: [],
-    },
-  ]),
-);
+const totals = new Map<number, Totals>(K_VALUES.map((k) => [k, { tokens: 0, wallMs: 0, rounds: [], steadyTokens: 0 }]));
+// K values are interleaved prompt by prompt, so drift in machine load spreads over all of them alike.
+const loadBefore = loadavg()[0] as number;
 for (const [i, promptTokens] of prompts.entries()) {
   if (i % 4 === 0) log(`measuring prompt ${i + 1}/${prompts.length}`);
   for (const k of K_VALUES) {
-    const result = await generate(engine, client, () => k, { promptTokens, maxTokens, temperature: 0 });
+    const produced: number[] = [];
+    const result = await generate(engine, client, () => k, {
+      promptTokens,
+      maxTokens,
+      temperature: 0,
+      onTokens: (tokens) => void produced.push(tokens.length),
+    });
     const t = totals.get(k) as Totals;
     t.tokens += result.tokens.length;
     t.wallMs += result.wallMs;
-    t.rounds += result.rounds.length;
-    for (const r of result.rounds) {
-      t.draftMs += r.draftMs;
-      t.verifierMs += r.verifierComputeMs + r.verifierQueueMs;
-      t.roundMs.push(r.draftMs + r.roundTripMs);
-      t.protocolMs.push(r.roundTripMs - r.verifierComputeMs - r.verifierQueueMs);
-      if (r.k === k) {
-        t.draftRoundMs.push(r.draftMs);
-        t.tripMs.push(r.roundTripMs);
-      }
-    }
+    t.rounds.push(...result.rounds.slice(1));
+    t.steadyTokens += produced.slice(1).reduce((sum, n) => sum + n, 0);
   }
 }
 const loadAfter = loadavg()[0] as number;
 await engine.close();
 const after = await profileOnce('after the measurement');
 const inputs = inputsFrom([before, after]);
+
+const sum = (values: number[]): number => values.reduce((s, v) => s + v, 0);
+const med = (values: number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? NaN;
+const outsideCompute = (r: RoundRecord): number => r.roundMs - r.draftMs - r.verifierQueueMs - r.verifierComputeMs;
+interface Row {
+  k: number;
+  measured: number;
+  whole: number;
+  predicted: number;
+  overheadMs: number;
+  tokensPerRound: number;
+  predictedTokensPerRound: number;
+  // Medians over the steady rounds that drafted the full K, next to the cost model's terms.
+  draftMs: number;
+  predictedDraftMs: number;
+  verifierMs: number;
+  predictedVerifyMs: number;
+  serverHttpMs: number;
+  transportMs: number;
+  loopMs: number;
+  outsideMs: number;
+  predictedRttMs: number;
+  roundMs: number;
+  predictedRoundMs: number;
+}
 const rows: Row[] = K_VALUES.map((k) => {
   const t = totals.get(k) as Totals;
-  const med = (values: number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
-  const medianRoundMs = med(t.roundMs);
+  const full = t.rounds.filter((r) => r.k === k);
   const predictedRound = estimate(inputs, k, { accounting: 'Full', paperVerifySeconds: 0.5 });
   return {
     k,
-    measured: t.tokens / (t.wallMs / 1000),
-    typical: t.tokens / t.rounds / (medianRoundMs / 1000),
+    measured: t.steadyTokens / (sum(t.rounds.map((r) => r.roundMs)) / 1000),
+    whole: t.tokens / (t.wallMs / 1000),
     predicted: predictedRound.goodputTokensPerSecond,
-    draftMs: med(t.draftRoundMs),
+    overheadMs: sum(t.rounds.map(outsideCompute)) / t.rounds.length,
+    tokensPerRound: t.steadyTokens / t.rounds.length,
+    predictedTokensPerRound: predictedRound.expectedTokens,
+    draftMs: med(full.map((r) => r.draftMs)),
     predictedDraftMs: predictedRound.draftSeconds * 1000,
-    tripMs: med(t.tripMs),
-    predictedTripMs: (inputs.rttSeconds + predictedRound.verifySeconds) * 1000,
-    protocolMedianMs: med(t.protocolMs),
-    overheadMs: (t.wallMs - t.draftMs - t.verifierMs) / t.rounds,
-    rounds: t.rounds,
-    tokensPerRound: t.tokens / t.rounds,
+    verifierMs: med(full.map((r) => r.verifierQueueMs + r.verifierComputeMs)),
+    predictedVerifyMs: predictedRound.verifySeconds * 1000,
+    serverHttpMs: med(full.map((r) => (r.verifierServerMs ?? NaN) - r.verifierQueueMs - r.verifierComputeMs)),
+    transportMs: med(full.map((r) => r.roundTripMs - (r.verifierServerMs ?? NaN))),
+    loopMs: med(full.map((r) => r.roundMs - r.draftMs - r.roundTripMs)),
+    outsideMs: med(full.map(outsideCompute)),
+    predictedRttMs: inputs.rttSeconds * 1000,
+    roundMs: med(full.map((r) => r.roundMs)),
+    predictedRoundMs: predictedRound.roundSeconds * 1000,
   };
 });
 await client.close();
@@ -233,34 +234,55 @@ child.kill('SIGTERM');
 
 const base = rows[0]?.measured ?? 1;
 const pad = (s: string, n: number): string => s.padStart(n);
-const fmt = (n: number, digits = 1): string => n.toFixed(digits);
+const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const pct = (p: number, m: number): string => `${p >= m ? '+' : ''}${fmt((100 * (p - m)) / m)}%`;
 const out: string[] = [];
 out.push(
-  `target ${encoding} 4×1024, draft ${encoding} 1×512, built acceptance ${fmt(intended, 3)}; ${promptCount} prompts × ${maxTokens} tokens, threads 1, loopback HTTP`,
+  `target ${encoding} 4×1024, draft ${encoding} 1×512, built acceptance ${fmt(intended, 3)}; ${promptCount} prompts × ${maxTokens} tokens per K, threads 1, loopback HTTP`,
 );
 out.push(
-  `profile (mean of before/after): t_draft = ${fmt(inputs.draftInterceptSeconds * 1000, 3)} ms + ${fmt(inputs.draftSecondsPerToken * 1000, 3)} ms·K; ` +
+  `profile (mean of before/after, in-loop): t_draft = ${fmt(inputs.draftInterceptSeconds * 1000, 3)} ms + ${fmt(inputs.draftSecondsPerToken * 1000, 3)} ms·K; ` +
     `T_v = ${fmt(inputs.verifyInterceptSeconds * 1000, 3)} ms + ${fmt(inputs.verifySecondsPerToken * 1000, 3)} ms·(K+1); ` +
-    `RTT ${fmt(inputs.rttSeconds * 1000, 3)} ms; α ${fmt(inputs.acceptanceRate, 3)}; a_i ${(inputs.perPositionAcceptance ?? []).map((x) => fmt(x, 2)).join(' ')}`,
+    `RTT (round outside model compute) ${fmt(inputs.rttSeconds * 1000, 3)} ms; α ${fmt(inputs.acceptanceRate, 3)}; a_i ${(inputs.perPositionAcceptance ?? []).map((x) => fmt(x, 2)).join(' ')}`,
 );
-out.push(`1-minute load average ${fmt(loadBefore, 2)} before, ${fmt(loadAfter, 2)} after (machine has 2 cores)`);
+const idle = (before.details.idleRttSeconds + after.details.idleRttSeconds) / 2;
+const alone = [before, after].map((p) => p.details.aloneDraftFit);
+out.push(
+  `profile, reported only: idle /healthz RTT ${fmt(idle * 1000, 3)} ms; drafting alone t_draft = ${fmt(((alone[0]?.intercept ?? 0) + (alone[1]?.intercept ?? 0)) * 500, 3)} ms + ${fmt(((alone[0]?.slope ?? 0) + (alone[1]?.slope ?? 0)) * 500, 3)} ms·K`,
+);
+out.push(
+  `1-minute load average ${fmt(loadBefore, 2)} before, ${fmt(loadAfter, 2)} after the measurement (${cpus().length} cores)`,
+);
 out.push('');
 out.push(
-  `${pad('K', 2)} ${pad('measured tok/s', 15)} ${pad('typical tok/s', 14)} ${pad('predicted tok/s', 16)} ${pad('err vs meas.', 13)} ${pad('err vs typ.', 12)} ${pad('overhead ms/round', 18)} ${pad('tok/round', 10)} ${pad('speedup', 8)}`,
+  "measured = steady state (every round after a generation's first, whose prompt evaluation the cost model does not",
 );
-const pct = (p: number, m: number): string => `${fmt((100 * (p - m)) / m)}%`;
+out.push(
+  'model); whole = whole generations, prompt evaluation included. overhead = mean round time outside model compute',
+);
+out.push('(round − drafting − verifier queue and compute). speedup = measured over measured at K = 0.');
+out.push(
+  `${pad('K', 2)} ${pad('measured tok/s', 15)} ${pad('predicted tok/s', 16)} ${pad('error', 8)} ${pad('whole tok/s', 12)} ${pad('overhead ms/round', 18)} ${pad('tok/round (pred)', 17)} ${pad('speedup', 8)}`,
+);
 for (const r of rows) {
   out.push(
-    `${pad(String(r.k), 2)} ${pad(fmt(r.measured), 15)} ${pad(fmt(r.typical), 14)} ${pad(fmt(r.predicted), 16)} ${pad(pct(r.predicted, r.measured), 13)} ${pad(pct(r.predicted, r.typical), 12)} ${pad(fmt(r.overheadMs, 3), 18)} ${pad(fmt(r.tokensPerRound, 2), 10)} ${pad(`${fmt(r.measured / base, 2)}×`, 8)}`,
+    `${pad(String(r.k), 2)} ${pad(fmt(r.measured), 15)} ${pad(fmt(r.predicted), 16)} ${pad(pct(r.predicted, r.measured), 8)} ${pad(fmt(r.whole), 12)} ${pad(fmt(r.overheadMs, 3), 18)} ${pad(`${fmt(r.tokensPerRound, 2)} (${fmt(r.predictedTokensPerRound, 2)})`, 17)} ${pad(`${fmt(r.measured / base, 2)}×`, 8)}`,
   );
 }
 out.push('');
 out.push(
-  `${pad('K', 2)} ${pad('draft ms (meas/pred)', 21)} ${pad('verify round trip ms (meas/pred)', 33)} ${pad('protocol ms/round (median)', 27)}`,
+  'One round, medians over steady full-K rounds, ms (measured / cost model): drafting; verifier queue + compute;',
+);
+out.push(
+  'verifier HTTP (its handling outside the model); transport (round trip − verifier handling: network, client HTTP,',
+);
+out.push('JSON); loop (waiting for the overlapped draft extension, bookkeeping); outside compute = the last three.');
+out.push(
+  `${pad('K', 2)} ${pad('draft', 13)} ${pad('verifier', 13)} ${pad('verifier HTTP', 14)} ${pad('transport', 10)} ${pad('loop', 6)} ${pad('outside compute', 16)} ${pad('round', 13)}`,
 );
 for (const r of rows) {
   out.push(
-    `${pad(String(r.k), 2)} ${pad(`${fmt(r.draftMs, 2)} / ${fmt(r.predictedDraftMs, 2)}`, 21)} ${pad(`${fmt(r.tripMs, 2)} / ${fmt(r.predictedTripMs, 2)}`, 33)} ${pad(fmt(r.protocolMedianMs, 3), 27)}`,
+    `${pad(String(r.k), 2)} ${pad(`${fmt(r.draftMs, 2)} / ${fmt(r.predictedDraftMs, 2)}`, 13)} ${pad(`${fmt(r.verifierMs, 2)} / ${fmt(r.predictedVerifyMs, 2)}`, 13)} ${pad(fmt(r.serverHttpMs, 3), 14)} ${pad(fmt(r.transportMs, 3), 10)} ${pad(fmt(r.loopMs, 3), 6)} ${pad(`${fmt(r.outsideMs, 3)} / ${fmt(r.predictedRttMs, 3)}`, 16)} ${pad(`${fmt(r.roundMs, 2)} / ${fmt(r.predictedRoundMs, 2)}`, 13)}`,
   );
 }
 process.stdout.write(`${out.join('\n')}\n`);
