@@ -27,8 +27,10 @@ const base = (): Omit<ProfileOptions, 'draftModelPath'> => ({
   repetitions: 4,
   acceptanceK: 6,
   maxTokens: 40,
-  verifyKs: [0, 2, 4],
-  verifyPromptsPerK: 2,
+  // K up to 8 and three prompts each: the verifier's per-token cost must stand out of a loaded machine's noise
+  // (T_v is now the verifier's own time, without the protocol cost that used to grow with the body).
+  verifyKs: [0, 4, 8],
+  verifyPromptsPerK: 3,
   rttSamples: 10,
   temperature: 0,
   threads: 1,
