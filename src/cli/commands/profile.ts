@@ -131,7 +131,11 @@ export function registerProfileCommand(program: Command): void {
     .option('--prompts <file>', 'prompt file (one per line, or a JSON array); the built-in set otherwise')
     .option('--prompts-file <file>', "the same as --prompts (the name the operator's Jobs use)")
     .option('--prompt-count <n>', 'prompts taken from the built-in set', '32')
-    .option('--rtt-samples <n>', 'round trips to /healthz for the RTT median', '20')
+    .option(
+      '--rtt-samples <n>',
+      'idle round trips to /healthz, reported only (RTT comes from the verification rounds)',
+      '20',
+    )
     .option('--temperature <t>', 'sampling temperature of the acceptance runs (0 = greedy)', '0')
     .option('--threads <n>', 'llama.cpp threads', '1')
     .option('--sysfs-root <path>', 'where sysfs is mounted (power sensors)', '/sys')
