@@ -257,6 +257,11 @@ export class TestNode {
     private readonly labels: Record<string, string>,
   ) {}
 
+  /** Whether its (simulated) kubelet is up: Ready and renewing the Lease. */
+  get alive(): boolean {
+    return this.beating;
+  }
+
   /** Creates the node, reports it Ready and starts renewing its Lease. */
   register(): void {
     must(
@@ -283,7 +288,7 @@ export class TestNode {
     this.loop = (async () => {
       while (this.beating) {
         await this.renewLease();
-        await sleep(5_000);
+        await sleep(2_000);
       }
     })();
   }
@@ -347,6 +352,16 @@ export class TestNode {
       if (result.status === 0) changed.push(pod.metadata.name);
     }
     return changed;
+  }
+
+  /** Confirms the deletion of this node's terminating pods in `namespace`, as its kubelet does once they stopped. */
+  finishTerminatingPods(namespace: string): void {
+    const pods = JSON.parse(
+      must(kubectl(['get', 'pods', '-n', namespace, '--field-selector', `spec.nodeName=${this.name}`, '-o', 'json'])),
+    ) as { items: { metadata: { name: string; deletionTimestamp?: string } }[] };
+    for (const pod of pods.items.filter((p) => p.metadata.deletionTimestamp)) {
+      kubectl(['delete', 'pod', pod.metadata.name, '-n', namespace, '--grace-period=0', '--force', '--wait=false']);
+    }
   }
 
   private report(status: 'True' | 'False', reason: string): void {
