@@ -123,6 +123,8 @@ describe('the operator with the chart ServiceAccount token', () => {
       operatorConfig(namespace.name, {
         connection: { kubeconfig: operatorKubeconfig },
         leaderElection: leaderElection('rbac-test'),
+        // The closed loop's Pod informer needs the chart's pods rule (list, watch).
+        servingObserver: { enabled: true, intervalMs: 5_000 },
       }),
     );
   }, SLOW);
