@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { startDrafter, type RunningDrafter } from '../../src/agent/drafter/run.js';
 import { startVerifier, type RunningVerifier } from '../../src/agent/verifier/run.js';
 import { draftPath, targetPath } from './support.js';
@@ -75,6 +77,12 @@ function send(base: string, req: Raw): Promise<{ status: number; body: string }>
 }
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 8 });
+
+/** A full garbage collection (the gc function exposed at run time: Jest is not started with --expose-gc). */
+const fullGc: () => void = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
 
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 const completions = (body: unknown): Raw => ({ path: '/v1/completions', body: JSON.stringify(body) });
@@ -206,7 +214,12 @@ describe('soak', () => {
         ([, r]) => [verifier.url, r] as const,
       ),
     ];
-    const rss = () => Math.round(process.memoryUsage().rss / (1024 * 1024));
+    // RSS after a full collection: what the process retains, not how much garbage V8 let pile up before its next
+    // major GC (which depends on what ran before in the same Jest process, e.g. the profiler suite).
+    const rss = () => {
+      fullGc();
+      return Math.round(process.memoryUsage().rss / (1024 * 1024));
+    };
     let afterWarmup = 0;
     const samples: number[] = [];
     const counts = { hostile: 0, big: 0, validDrafter: 0, validVerifier: 0 };
