@@ -24,7 +24,7 @@ const nodeIo = [
 ].map((name) => ({ name, message: 'The decision core is pure: no I/O.' }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'charts/**', '.cache/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'charts/**', '.cache/**', '.run/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
