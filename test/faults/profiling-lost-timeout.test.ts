@@ -191,7 +191,17 @@ describe('profiling Jobs that lose their node or time out', () => {
         /^Profiling \S+ failed: DeadlineExceeded: .* \(attempt 2 of 2\)$/,
       );
 
-      const attempts = [(await readJob(jobName('Q8_0', 1)))!, (await readJob(jobName('Q8_0', 2)))!];
+      // The operator reports on FailureTarget; the Job controller sets Failed once the test's kubelet has confirmed
+      // the pods' termination, a few seconds later.
+      const attempts = await eventually(
+        'both attempts Failed',
+        async () => {
+          runPendingPods();
+          const jobs = [await readJob(jobName('Q8_0', 1)), await readJob(jobName('Q8_0', 2))];
+          return jobs.every((job) => failedCondition(job)) ? (jobs as V1Job[]) : undefined;
+        },
+        60_000,
+      );
       for (const job of attempts) {
         expect(job).toBeDefined();
         expect(job.spec?.activeDeadlineSeconds).toBe(20);
