@@ -89,7 +89,16 @@ export class VerifierClient {
     await this.agent.close();
   }
 
-  private async post(body: VerifyRequest): Promise<{ status: number; body: unknown }> {
+  private post(body: VerifyRequest): Promise<{ status: number; body: unknown }> {
+    // With the stream open the frame is written before this returns: the caller starts its overlapped work (the
+    // drafter's cache extension) right after, and that must not delay the request.
+    if (this.transport === 'stream' && !this.closed && this.stream && !this.stream.ended) {
+      return this.stream.exchange(body);
+    }
+    return this.postAfterConnecting(body);
+  }
+
+  private async postAfterConnecting(body: VerifyRequest): Promise<{ status: number; body: unknown }> {
     if (this.transport === 'stream' && !this.closed) {
       const stream = await this.openStream();
       if (stream) return stream.exchange(body);
