@@ -338,6 +338,12 @@ export interface DraftProfileSpec {
 
 export type PowerSource = 'Sensor' | 'Estimated';
 
+/** A time measured at one number of drafted tokens K. */
+export interface SecondsAtK {
+  k: number;
+  seconds: number;
+}
+
 export interface DraftProfileStatus {
   draftSecondsIntercept?: number;
   draftSecondsPerToken?: number;
@@ -346,6 +352,8 @@ export interface DraftProfileStatus {
   powerIdleWatts?: number;
   powerSource?: PowerSource;
   rttSeconds?: number;
+  /** Round time outside model compute measured at each K the profiler ran (rttSeconds is their K ≥ 1 mean). */
+  rttSecondsByK?: SecondsAtK[];
   memoryBytes?: number;
   measuredAt?: string;
   node?: string;
@@ -374,6 +382,8 @@ export interface AlignmentProfileStatus {
   samples?: number;
   verifySecondsIntercept?: number;
   verifySecondsPerToken?: number;
+  /** Verifier time per round measured at each K the profiler ran; the line above is fitted to them. */
+  verifySecondsByK?: SecondsAtK[];
   measuredAt?: string;
   conditions?: Condition[];
 }

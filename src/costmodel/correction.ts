@@ -15,7 +15,7 @@
 // thousands of rounds) by ~95 %+. Pure: ages and windows come in as numbers.
 import { clampProbability } from './acceptance.js';
 import type { ServingFigures } from '../api/types.js';
-import { estimate } from './estimate.js';
+import { estimate, verificationTerms } from './estimate.js';
 import type { CandidateInputs, ModelSettings } from './types.js';
 
 export type { ServingFigures } from '../api/types.js';
@@ -297,8 +297,8 @@ export function correctInputs(
       ? 1 + draftWeight * (observed.draftSeconds / draftPredicted - 1)
       : 1;
 
-  const verifyPredicted =
-    rounds * basis.verifyInterceptSeconds + (observed.kRounds + rounds) * basis.verifySecondsPerToken;
+  // At the rounds' mean K: on the line that is rounds·a + (Σ(K+1))·b; measured K points shift it.
+  const verifyPredicted = rounds * verificationTerms(basis, observed.kRounds / rounds).verifySeconds;
   const verifyWeight = options.verificationFromVerifier
     ? 0
     : observationShare(rounds, profileWeight(evidence.verifySamples, evidence.verifyAgeSeconds, settings));
@@ -320,6 +320,17 @@ export function correctInputs(
     verifySecondsPerToken: inputs.verifySecondsPerToken * verifyScale,
     rttSeconds: Math.max(0, inputs.rttSeconds + rttShift),
   };
+  // Times measured at particular K move with the rest: the same verifier and the same network.
+  if (inputs.verifySecondsByK)
+    corrected.verifySecondsByK = inputs.verifySecondsByK.map(({ k, seconds }) => ({
+      k,
+      seconds: seconds * verifyScale,
+    }));
+  if (inputs.rttSecondsByK)
+    corrected.rttSecondsByK = inputs.rttSecondsByK.map(({ k, seconds }) => ({
+      k,
+      seconds: Math.max(0, seconds + rttShift),
+    }));
   let acceptanceWeight = 0;
   if (!options.timingOnly) {
     const acceptance = correctAcceptance(

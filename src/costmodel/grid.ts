@@ -2,6 +2,7 @@
 // Row r holds candidate floor(r / kCount) at K = kMin + r % kCount. Figures match estimate() exactly.
 import type { Constraints } from '../api/types.js';
 import { clampProbability } from './acceptance.js';
+import { verificationTerms } from './estimate.js';
 import type { CandidateInputs, Estimate, ModelSettings } from './types.js';
 
 /** Bit flags of the feasibility checks a row fails (0 = feasible). */
@@ -91,11 +92,11 @@ export function evaluateGrid(
         joulesPerRound = inputs.draftingWatts * draftSeconds;
       } else {
         draftSeconds = k > 0 ? inputs.draftInterceptSeconds + k * secondsPerToken : 0;
-        verifySeconds = inputs.verifyInterceptSeconds + inputs.verifySecondsPerToken * (k + 1);
-        roundSeconds = draftSeconds + inputs.rttSeconds + verifySeconds;
+        const terms = verificationTerms(inputs, k);
+        verifySeconds = terms.verifySeconds;
+        roundSeconds = draftSeconds + terms.rttSeconds + verifySeconds;
         usdPerToken = (verifySeconds * inputs.verifierUsdPerSecond) / expected;
-        joulesPerRound =
-          inputs.draftingWatts * draftSeconds + inputs.waitingWatts * (inputs.rttSeconds + verifySeconds);
+        joulesPerRound = inputs.draftingWatts * draftSeconds + inputs.waitingWatts * (terms.rttSeconds + verifySeconds);
       }
       const goodput = expected / roundSeconds;
       const usdPerMillion = usdPerToken * 1e6;

@@ -12,3 +12,4 @@ export * from './priors.js';
 export * from './correction.js';
 export * from './mismatch.js';
 export * from './verifier-load.js';
+export * from './measured-k.js';

@@ -1,5 +1,5 @@
 // Inputs and outputs of the ConfigSpec cost model (design/cost-model.md). All pure data.
-import type { Accounting, Constraints, InputBasis, Objective, Quantization } from '../api/types.js';
+import type { Accounting, Constraints, InputBasis, Objective, Quantization, SecondsAtK } from '../api/types.js';
 
 /**
  * Everything the model needs about one (device class, draft, quantisation), i.e. a configuration without K.
@@ -19,6 +19,14 @@ export interface CandidateInputs {
   verifyInterceptSeconds: number;
   verifySecondsPerToken: number;
   rttSeconds: number;
+  /**
+   * T_v and RTT measured at particular K, where profiles have them. Real verifiers are not on one line: a
+   * one-token decode step runs other kernels than a multi-token pass, GPU kernels cost the same up to a tile
+   * size, and an edge device drafting alongside slows a shared machine. Between measured K the model
+   * interpolates; beyond them it follows the line (or RTT) shifted by the nearest measurement's difference.
+   */
+  verifySecondsByK?: readonly SecondsAtK[];
+  rttSecondsByK?: readonly SecondsAtK[];
   /** Edge power while drafting and while waiting for the verifier. */
   draftingWatts: number;
   waitingWatts: number;

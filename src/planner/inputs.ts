@@ -9,6 +9,7 @@ import type {
   ModelRef,
   ProfilingSpec,
   Quantization,
+  SecondsAtK,
   SpecDecodeDeploymentSpec,
 } from '../api/types.js';
 import {
@@ -240,6 +241,11 @@ function freshnessAt(
 
 const positive = (value: number | undefined): value is number =>
   value !== undefined && Number.isFinite(value) && value > 0;
+/** Measured points with a whole K ≥ 0 and a time ≥ 0; undefined when none is left. */
+function validPoints(points: readonly SecondsAtK[] | undefined): SecondsAtK[] | undefined {
+  const valid = (points ?? []).filter((p) => Number.isInteger(p.k) && p.k >= 0 && nonNegative(p.seconds));
+  return valid.length > 0 ? valid : undefined;
+}
 const nonNegative = (value: number | undefined): value is number =>
   value !== undefined && Number.isFinite(value) && value >= 0;
 const probability = (value: number | undefined): value is number =>
@@ -387,8 +393,10 @@ export function buildCandidate(
   // Network.
   let rttSeconds = edge.rttSeconds ?? DEFAULT_RTT_SECONDS;
   let network: Basis = 'Prior';
+  let rttSecondsByK: SecondsAtK[] | undefined;
   if (draftStatus && nonNegative(draftStatus.rttSeconds)) {
     rttSeconds = draftStatus.rttSeconds;
+    rttSecondsByK = validPoints(draftStatus.rttSecondsByK);
     network = 'Measured';
   }
 
@@ -415,6 +423,7 @@ export function buildCandidate(
   let verifyInterceptSeconds = context.verificationPrior.interceptSeconds;
   let verifySecondsPerToken = context.verificationPrior.secondsPerToken;
   let verification: Basis = 'Prior';
+  let verifySecondsByK: SecondsAtK[] | undefined;
   const measuredVerification =
     alignmentStatus && positive(alignmentStatus.verifySecondsIntercept)
       ? alignmentStatus
@@ -423,6 +432,7 @@ export function buildCandidate(
     verifyInterceptSeconds = measuredVerification.verifySecondsIntercept;
     if (nonNegative(measuredVerification.verifySecondsPerToken))
       verifySecondsPerToken = measuredVerification.verifySecondsPerToken;
+    verifySecondsByK = validPoints(measuredVerification.verifySecondsByK);
     verification = 'Measured';
   }
 
@@ -446,6 +456,8 @@ export function buildCandidate(
       verifyInterceptSeconds,
       verifySecondsPerToken,
       rttSeconds,
+      ...(verifySecondsByK ? { verifySecondsByK } : {}),
+      ...(rttSecondsByK ? { rttSecondsByK } : {}),
       draftingWatts,
       waitingWatts,
       verifierUsdPerSecond: ((verifier.usdPerHour ?? 0) * gpus) / 3600,

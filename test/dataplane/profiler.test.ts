@@ -56,6 +56,14 @@ describe.each([0.5, 0.9])('profile of a draft built for acceptance %s', (accepta
     expect(result.details.draftSecondsByK['8']).toBeGreaterThan(result.details.draftSecondsByK['1'] as number);
     expect(alignment.verifySecondsPerToken).toBeGreaterThan(0);
     expect(draft.rttSeconds).toBeGreaterThan(0);
+    // Both terms are also kept as measured at every K run, plain decoding (K = 0) included.
+    for (const table of [alignment.verifySecondsByK, draft.rttSecondsByK]) {
+      expect(table?.map((p) => p.k)).toEqual([0, 4, 8]);
+      for (const point of table ?? []) expect(point.seconds).toBeGreaterThan(0);
+    }
+    expect(alignment.verifySecondsByK?.[2]?.seconds).toBeGreaterThan(
+      alignment.verifySecondsByK?.[0]?.seconds as number,
+    );
     expect(draft).toMatchObject({ powerSource: 'Estimated', powerDraftingWatts: 8, powerIdleWatts: 3 });
   });
 });

@@ -92,6 +92,8 @@ it('writes measured DraftProfile and AlignmentProfile status through the Kuberne
   expect(dp.status).toMatchObject({ powerSource: 'Estimated', powerDraftingWatts: 8, powerIdleWatts: 3 });
   expect(dp.status.draftSecondsPerToken).toBeGreaterThan(0);
   expect(dp.status.rttSeconds).toBeGreaterThan(0);
+  // The per-K tables survive the CRD's structural schema (unknown fields would be pruned).
+  expect((dp.status.rttSecondsByK as unknown[]).length).toBeGreaterThan(1);
   expect(dp.metadata.managedFields).toContainEqual(
     expect.objectContaining({ manager: 'configspec-profiler', subresource: 'status' }),
   );
@@ -100,6 +102,9 @@ it('writes measured DraftProfile and AlignmentProfile status through the Kuberne
   const intended = chainAcceptance(buildTestModel(target), buildTestModel(draft));
   expect(Math.abs((ap.status.acceptanceRate as number) - intended)).toBeLessThanOrEqual(0.08);
   expect(ap.status.perPosition).toHaveLength(8);
+  const verifyByK = ap.status.verifySecondsByK as Array<{ k: number; seconds: number }>;
+  expect(verifyByK[0]).toMatchObject({ k: 0 });
+  expect(verifyByK.length).toBeGreaterThan(1);
   expect(ap.metadata.managedFields).toContainEqual(
     expect.objectContaining({ manager: 'configspec-profiler', subresource: 'status' }),
   );

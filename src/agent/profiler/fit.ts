@@ -67,3 +67,8 @@ export function acceptanceByPosition(rounds: ReadonlyArray<{ k: number; accepted
   const perPosition = reached.map((r, i) => (accepted[i] ?? 0) / r);
   return { overall: totalReached ? totalAccepted / totalReached : 0, perPosition, reached };
 }
+
+export function mean(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('the mean of no values');
+  return values.reduce((sum, v) => sum + v, 0) / values.length;
+}

@@ -168,6 +168,50 @@ describe('planDeployment: profiles', () => {
     );
   });
 
+  it('carries times measured per K from both profiles, dropping points that are not a whole K ≥ 0 with a time', () => {
+    const draft = draftProfile('raspberry-pi-5', 'qwen2.5-0.5b-instruct', 'Q8_0', {
+      draftSecondsPerToken: 0.04,
+      rttSeconds: 0.012,
+      rttSecondsByK: [
+        { k: 0, seconds: 0.008 },
+        { k: 4, seconds: 0.013 },
+        { k: 1.5, seconds: 0.01 },
+        { k: 2, seconds: -1 },
+      ],
+      measuredAt,
+    });
+    const alignment = alignmentProfile('qwen2.5-0.5b-instruct', 'Q8_0', 'qwen2.5-7b-instruct', {
+      acceptanceRate: 0.7,
+      verifySecondsIntercept: 0.04,
+      verifySecondsPerToken: 0.002,
+      verifySecondsByK: [
+        { k: 0, seconds: 0.03 },
+        { k: 8, seconds: 0.06 },
+      ],
+      measuredAt,
+    });
+    const plan = planDeployment({
+      deployment: deployment(),
+      deviceClasses: [],
+      draftProfiles: [draft],
+      alignmentProfiles: [alignment],
+      now: NOW,
+    });
+    const pi = plan.classes.find((c) => c.name === 'raspberry-pi-5')!;
+    const q8 = pi.inputs.find((i) => i.quantization === 'Q8_0')!;
+    expect(q8.rttSecondsByK).toEqual([
+      { k: 0, seconds: 0.008 },
+      { k: 4, seconds: 0.013 },
+    ]);
+    expect(q8.verifySecondsByK).toEqual([
+      { k: 0, seconds: 0.03 },
+      { k: 8, seconds: 0.06 },
+    ]);
+    // Verification belongs to the target: another draft's candidate uses the same measured points.
+    expect(pi.inputs.find((i) => i.quantization === 'Q4_K_M')!.verifySecondsByK).toHaveLength(2);
+    expect(pi.inputs.find((i) => i.quantization === 'Q4_K_M')!.rttSecondsByK).toBeUndefined();
+  });
+
   it('treats a profile older than maxAgeSeconds as stale (Prior), unless profiling is Never', () => {
     const old = draftProfile('raspberry-pi-5', 'qwen2.5-0.5b-instruct', 'Q4_K_M', {
       draftSecondsPerToken: 0.04,
