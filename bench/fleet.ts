@@ -5,7 +5,8 @@
 // (from the operator's own request counter on /metrics) and the writes it sends during an idle window.
 // Prints figures; asserts nothing. Run: make bench-fleet (slow: starts and stops its own cluster).
 //
-//   node dist/bench/fleet.js [--deployments 100] [--idle-seconds 120] [--concurrency N] [--keep-cluster] [--json FILE]
+//   node dist/bench/fleet.js [--deployments 100] [--idle-seconds 120] [--concurrency N] [--node-options=…]
+//                            [--keep-cluster] [--json FILE]
 //
 // Each deployment drafts on two device classes and on one twentieth of their nodes (a `bench.configspec.io/tenant`
 // label the script puts on the nodes), so every edge node runs exactly one drafter pod: 1,000 drafter pods (200
@@ -36,6 +37,8 @@ const { values } = parseArgs({
   options: {
     deployments: { type: 'string', default: '100' },
     'idle-seconds': { type: 'string', default: '120' },
+    /** Node.js options of the operator process (space-separated; --node-options=…): the chart's nodeOptions. */
+    'node-options': { type: 'string', default: '--max-semi-space-size=2' },
     'keep-cluster': { type: 'boolean', default: false },
     /** Run the operator with --no-leader-elect (a loaded apiserver can make it lose even a 60 s Lease). */
     'no-leader-election': { type: 'boolean', default: false },
@@ -226,10 +229,20 @@ function kubectl(args: string[], input?: string): string {
   return r.stdout;
 }
 
+// The DaemonSet controller's workers (kube-controller-manager's default is 2): with 400 DaemonSets of 5 pods on
+// 2 cores, 2 workers took a median 47 s from a DaemonSet's creation to its first pod, and all Ready took
+// 120–148 s; 10 workers, 89 s. Set CONFIGSPEC_CONTROLLER_MANAGER_ARGS to run another setting.
+const CONTROLLER_MANAGER_ARGS = process.env.CONFIGSPEC_CONTROLLER_MANAGER_ARGS ?? '--concurrent-daemonset-syncs=10';
+
 function cluster(command: 'up' | 'down'): string {
   const r = spawnSync('bash', [join(repo, 'hack/cluster.sh'), command], {
     encoding: 'utf8',
-    env: { ...process.env, CONFIGSPEC_RUN_DIR: runDir, CONFIGSPEC_FLEET: join(repo, 'config/fleet/benchmark.yaml') },
+    env: {
+      ...process.env,
+      CONFIGSPEC_RUN_DIR: runDir,
+      CONFIGSPEC_FLEET: join(repo, 'config/fleet/benchmark.yaml'),
+      CONFIGSPEC_CONTROLLER_MANAGER_ARGS: CONTROLLER_MANAGER_ARGS,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   process.stderr.write(r.stderr);
@@ -335,6 +348,50 @@ function nodeReadiness(sinceMs: number): { changed: number; notReady: number } {
   return { changed, notReady };
 }
 
+/** When the cluster created the DaemonSets' pods, relative to the first create: where convergence time went. */
+async function daemonSetPodTimeline(rest: ReturnType<typeof connect>, t0: number) {
+  type Meta = {
+    metadata: { name: string; creationTimestamp: string; ownerReferences?: { kind: string; name: string }[] };
+  };
+  type PodItem = Meta & { status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } };
+  const list = async <T>(path: string, resource: string) =>
+    (await rest.request<{ items: T[] }>({ method: 'GET', path, verb: 'list', resource })).items;
+  const [daemonSets, pods] = await Promise.all([
+    list<Meta>(`/apis/apps/v1/namespaces/${NAMESPACE}/daemonsets`, 'daemonsets'),
+    list<PodItem>(`/api/v1/namespaces/${NAMESPACE}/pods`, 'pods'),
+  ]);
+  const at = (timestamp: string) => (Date.parse(timestamp) - t0) / 1000;
+  const firstPod = new Map<string, number>();
+  const created: number[] = [];
+  const createdToReady: number[] = [];
+  for (const pod of pods) {
+    const owner = pod.metadata.ownerReferences?.find((o) => o.kind === 'DaemonSet');
+    if (!owner) continue;
+    const c = at(pod.metadata.creationTimestamp);
+    created.push(c);
+    firstPod.set(owner.name, Math.min(firstPod.get(owner.name) ?? Infinity, c));
+    const ready = pod.status?.conditions?.find((x) => x.type === 'Ready' && x.status === 'True')?.lastTransitionTime;
+    if (ready) createdToReady.push(at(ready) - c);
+  }
+  const lags = daemonSets.flatMap((d) => {
+    const first = firstPod.get(d.metadata.name);
+    return first === undefined ? [] : [first - at(d.metadata.creationTimestamp)];
+  });
+  const quantiles = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const q = (f: number) => sorted[Math.round(f * (sorted.length - 1))] ?? NaN;
+    return { p10: q(0.1), p50: q(0.5), p90: q(0.9), max: q(1) };
+  };
+  return {
+    daemonSets: daemonSets.length,
+    daemonSetPods: created.length,
+    lastDaemonSetSeconds: Math.max(...daemonSets.map((d) => at(d.metadata.creationTimestamp))),
+    firstPodLagSeconds: quantiles(lags),
+    podsCreatedSeconds: quantiles(created),
+    createdToReadySeconds: quantiles(createdToReady),
+  };
+}
+
 // ------------------------------------------------------------------------------------------------------ run
 
 async function main(): Promise<void> {
@@ -402,6 +459,7 @@ async function main(): Promise<void> {
     operator = spawn(
       process.execPath,
       [
+        ...(values['node-options'] ?? '').split(' ').filter(Boolean),
         join(repo, 'bin/configspec.js'),
         'operator',
         '--kubeconfig',
@@ -551,6 +609,7 @@ async function main(): Promise<void> {
     const phases = kubectl(['get', 'pods', '-n', NAMESPACE, '-o', 'jsonpath={.items[*].status.phase}']).trim();
     const pods = phases ? phases.split(' ') : [];
     const running = pods.filter((p) => p === 'Running').length;
+    const controlPlane = await daemonSetPodTimeline(rest, t0);
 
     const perDeployment = (n: number) => (n / DEPLOYMENTS).toFixed(1);
     const total = sum(convergence);
@@ -560,6 +619,7 @@ async function main(): Promise<void> {
     const report = {
       deployments: DEPLOYMENTS,
       concurrency: values.concurrency ?? 'default',
+      nodeOptions: values['node-options'],
       nodes: nodes.items.length,
       pods: { total: pods.length, running },
       clusterUpSeconds,
@@ -591,14 +651,17 @@ async function main(): Promise<void> {
       nodesReadyChangedDuringConvergence: nodesDuringConvergence.changed,
       nodesReadyChangedDuringIdle: nodesDuringIdle.changed,
       nodesNotReadyAtIdleEnd: nodesDuringIdle.notReady,
+      controllerManagerArgs: CONTROLLER_MANAGER_ARGS,
+      controlPlane,
       loadAverage: { start: loadStart, end: load() },
     };
 
     const lines = [
       `fleet benchmark (node ${process.version}; 2 shared cores, load average 1/5/15 min: ${report.loadAverage.start} at start, ${report.loadAverage.end} at end)`,
       `  cluster: ${report.nodes} edge nodes + 20 GPU nodes (${reused ? 'reused' : `started in ${clusterUpSeconds.toFixed(0)} s`}), ${DEPLOYMENTS} SpecDecodeDeployments × 2 device classes × 5 nodes (1,000 drafter pods, 100 verifier pods), 5 (draft, quantisation) × K 0..10 each, every profile present`,
-      `  operator: own process (--concurrency ${values.concurrency ?? 'default'}${values['no-leader-election'] ? ', --no-leader-elect' : ', leader election 60/45/5 s'}), caches synced in ${syncSeconds.toFixed(1)} s; ${DEPLOYMENTS} deployments created in ${appliedSeconds.toFixed(1)} s`,
+      `  operator: own process (node ${values['node-options'] || 'defaults'}, --concurrency ${values.concurrency ?? 'default'}${values['no-leader-election'] ? ', --no-leader-elect' : ', leader election 60/45/5 s'}), caches synced in ${syncSeconds.toFixed(1)} s; ${DEPLOYMENTS} deployments created in ${appliedSeconds.toFixed(1)} s`,
       `  time until all Ready: ${readySeconds === undefined ? `NOT REACHED (${readyCount}/${DEPLOYMENTS} after ${timeoutMs / 1000} s)` : `${readySeconds.toFixed(1)} s`} (first Ready ${report.firstReadySeconds?.toFixed(1) ?? '-'} s; every verifier and drafter workload ready in the cluster at ${report.workloadsReadySeconds?.toFixed(1) ?? '-'} s; last operator write ${report.lastOperatorWriteSeconds.toFixed(1)} s); ${running}/${pods.length} pods Running`,
+      `  where the time went: the operator had applied all ${controlPlane.daemonSets} DaemonSets ${controlPlane.lastDaemonSetSeconds.toFixed(1)} s after the first create; the cluster's DaemonSet controller (${CONTROLLER_MANAGER_ARGS || 'defaults'}) then took ${controlPlane.firstPodLagSeconds.p50.toFixed(0)} s (median; p90 ${controlPlane.firstPodLagSeconds.p90.toFixed(0)}, max ${controlPlane.firstPodLagSeconds.max.toFixed(0)} s) from a DaemonSet's creation to its first pod, and created its ${controlPlane.daemonSetPods} pods between ${controlPlane.podsCreatedSeconds.p10.toFixed(0)} and ${controlPlane.podsCreatedSeconds.max.toFixed(0)} s (p10–max; median ${controlPlane.podsCreatedSeconds.p50.toFixed(0)} s); a pod was scheduled and Running ${controlPlane.createdToReadySeconds.p90.toFixed(0)} s (p90) after its creation`,
       `  operator peak RSS: ${peakRss.toFixed(0)} MiB (VmHWM; ${procAtReady.rssMiB.toFixed(0)} MiB at all-Ready)`,
       `  operator CPU: ${report.operatorCpuSecondsConvergence.toFixed(1)} s from first create to all Ready, ${report.operatorCpuSecondsTotal.toFixed(1)} s since start, ${report.operatorCpuSecondsIdleWindow.toFixed(2)} s in the idle window`,
       `  API requests per deployment (operator's configspec_apiserver_requests_total, first create to all Ready): ${report.requestsPerDeployment.toFixed(1)} (writes ${perDeployment(writes)}, get/list ${perDeployment(reads)}, watches opened ${watches}); ${report.reconcilesConvergence} reconciles`,
