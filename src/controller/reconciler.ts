@@ -25,6 +25,7 @@ import type { ClassPlan, DeploymentPlan, PlanRequest } from '../planner/plan.js'
 import { buildProfilingJob, type ProfilingJobOptions } from '../planner/profiling-jobs.js';
 import {
   decideRollout,
+  sameModel,
   draftFileSource,
   MODEL_ANNOTATION,
   parseModelAnnotation,
@@ -174,16 +175,34 @@ export class SpecDecodeReconciler {
         try {
           // A model change first fills every node's cache (the pre-fetch DaemonSet), then rolls the drafters;
           // until then they keep the file and the K they run (src/planner/model-delivery.ts decideRollout).
-          const rollout = decideRollout(
-            classPlan.selected,
-            this.liveModel(sdd, names.drafter(sdd.metadata.name, classPlan.name)),
-            this.prefetchView(sdd, classPlan.name),
-          );
+          const selected = classPlan.selected;
+          const drafterName = names.drafter(sdd.metadata.name, classPlan.name);
+          const liveDrafter = this.liveModel(sdd, drafterName);
+          const prefetch = this.prefetchView(sdd, classPlan.name);
+          const drafters = this.daemonSetView(sdd, drafterName);
+          // Serving first: on a class's first rollout the drafters' own fetch step brings the file, so the
+          // pre-fetch DaemonSet (the cache pin, and the model-ready signal a later change waits on) follows once
+          // they are ready on every node instead of doubling the pods the cluster must create at once (400
+          // DaemonSets, 2,000 pods for 100 deployments in bench/fleet.ts). Until it exists, a node whose drafter
+          // is ready counts as having the file. A model change needs it at once: it gates the rollout.
+          const prefetchNeeded =
+            this.options.cache.daemonSets.get(prefetchName(sdd.metadata.name, classPlan.name), namespace) !==
+              undefined ||
+            (liveDrafter !== undefined &&
+              (!sameModel(liveDrafter, selected) ||
+                (drafters !== undefined &&
+                  drafters.current &&
+                  drafters.desired > 0 &&
+                  drafters.ready >= drafters.desired)));
+          // The file is on a node when its pre-fetch pod or its drafter on the selected model is ready.
+          const onNodes =
+            [prefetch, drafters]
+              .filter((v): v is PrefetchView => v !== undefined && v.current && sameModel(v, selected))
+              .sort((a, b) => b.ready - a.ready)[0] ?? prefetch;
+          const rollout = decideRollout(classPlan.selected, liveDrafter, onNodes);
           modelDelivery.set(classPlan.name, rollout.status);
-          desired.push(
-            buildPrefetchDaemonSet(context, deviceClass, classPlan.selected),
-            buildDrafterDaemonSet(context, deviceClass, rollout.run, this.options.drafter),
-          );
+          if (prefetchNeeded) desired.push(buildPrefetchDaemonSet(context, deviceClass, classPlan.selected));
+          desired.push(buildDrafterDaemonSet(context, deviceClass, rollout.run, this.options.drafter));
           if (rollout.switched) desired.push(buildKConfigMap(context, classPlan.name, classPlan.selected.k));
         } catch (err) {
           buildErrors.set(classPlan.name, (err as Error).message);
@@ -464,7 +483,11 @@ export class SpecDecodeReconciler {
   }
 
   private prefetchView(sdd: Sdd, className: string): PrefetchView | undefined {
-    const name = prefetchName(sdd.metadata.name, className);
+    return this.daemonSetView(sdd, prefetchName(sdd.metadata.name, className));
+  }
+
+  /** A live DaemonSet's model and how many of its nodes run it ready, as the rollout gate reads them. */
+  private daemonSetView(sdd: Sdd, name: string): PrefetchView | undefined {
     const live = this.options.cache.daemonSets.get(name, sdd.metadata.namespace);
     const model = this.liveModel(sdd, name);
     if (!live || !model) return undefined;

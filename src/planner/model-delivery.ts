@@ -172,8 +172,7 @@ export function decideRollout(
   live: LiveModel | undefined,
   prefetch: PrefetchView | undefined,
 ): RolloutDecision {
-  const sameAs = (a: LiveModel | undefined, b: LiveModel) =>
-    a !== undefined && a.draft === b.draft && a.quantization === b.quantization;
+  const sameAs = (a: LiveModel | undefined, b: LiveModel) => a !== undefined && sameModel(a, b);
   const readyNodes = prefetch && sameAs(prefetch, selected) && prefetch.current ? prefetch.ready : 0;
   const model = { draft: selected.draft, quantization: selected.quantization, readyNodes };
   if (live === undefined || sameAs(live, selected)) {
@@ -188,6 +187,10 @@ export function decideRollout(
   return everyNode
     ? { run: selected, switched: true, status: { ...model, state: 'Serving' } }
     : { run: live, switched: false, status: { ...model, state: 'Prefetching' } };
+}
+
+export function sameModel(a: LiveModel, b: LiveModel): boolean {
+  return a.draft === b.draft && a.quantization === b.quantization;
 }
 
 /** "draft/quantization", the MODEL_ANNOTATION value. */

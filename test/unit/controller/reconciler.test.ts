@@ -127,8 +127,35 @@ describe('SpecDecodeReconciler', () => {
     await t.pass();
     expect(peak).toBe(4);
     expect(finished.lastIndexOf('ConfigMap')).toBeLessThan(finished.indexOf('DaemonSet'));
-    // Per class a drafter and a pre-fetch DaemonSet.
-    expect(finished.filter((kind) => kind === 'DaemonSet')).toHaveLength(4);
+    // Per class a drafter DaemonSet; the pre-fetch DaemonSets follow once the drafters are ready (next test).
+    expect(finished.filter((kind) => kind === 'DaemonSet')).toHaveLength(2);
+  });
+
+  it('serving first: on a first rollout the pre-fetch DaemonSets follow once the drafters are ready', async () => {
+    const t = setup(noProfiling);
+    const first = await t.pass();
+    const daemonSets = (pass: typeof first) =>
+      pass.writes
+        .filter((w) => w.verb === 'apply' && w.kind === 'DaemonSet')
+        .map((w) => w.name)
+        .sort();
+    expect(daemonSets(first)).toEqual(['chat-draft-jetson-orin-nano', 'chat-draft-pi5']);
+    // Until the pre-fetch pods exist, a node whose drafter is ready counts as having the file.
+    expect(t.current().status?.deviceClasses?.find((c) => c.name === 'pi5')?.model).toMatchObject({
+      readyNodes: 0,
+      state: 'Serving',
+    });
+    t.workloadsBecomeReady();
+    const second = await t.pass();
+    expect(daemonSets(second)).toEqual(['chat-prefetch-jetson-orin-nano', 'chat-prefetch-pi5']);
+    expect(t.current().status?.deviceClasses?.find((c) => c.name === 'pi5')?.model).toMatchObject({
+      readyNodes: 3,
+      state: 'Serving',
+    });
+    // Kept from then on, whatever the drafters do.
+    t.workloadsBecomeReady();
+    expect(daemonSets(await t.pass())).toEqual([]);
+    expect(t.cluster.get('DaemonSet', 'chat-prefetch-pi5', 'team-a')).toBeDefined();
   });
 
   it('becomes Ready once the workloads are ready, then writes nothing while nothing changes', async () => {
@@ -210,6 +237,8 @@ describe('SpecDecodeReconciler', () => {
 
   it('removes the drafter of a class whose nodes are gone and keeps the others', async () => {
     const t = setup(noProfiling);
+    await t.pass();
+    t.workloadsBecomeReady();
     await t.pass();
     t.cluster.remove('Node', 'orin-1');
     t.cluster.remove('Node', 'orin-2');
