@@ -348,7 +348,10 @@ function nodeReadiness(sinceMs: number): { changed: number; notReady: number } {
   return { changed, notReady };
 }
 
-/** When the cluster created the DaemonSets' pods, relative to the first create: where convergence time went. */
+/** The drafter DaemonSets and their pods (what Ready waits for; the pre-fetch DaemonSets follow them). */
+const DRAFTERS = encodeURIComponent('app.kubernetes.io/component=drafter');
+
+/** When the cluster created the drafter DaemonSets' pods, relative to the first create: where the time went. */
 async function daemonSetPodTimeline(rest: ReturnType<typeof connect>, t0: number) {
   type Meta = {
     metadata: { name: string; creationTimestamp: string; ownerReferences?: { kind: string; name: string }[] };
@@ -357,8 +360,8 @@ async function daemonSetPodTimeline(rest: ReturnType<typeof connect>, t0: number
   const list = async <T>(path: string, resource: string) =>
     (await rest.request<{ items: T[] }>({ method: 'GET', path, verb: 'list', resource })).items;
   const [daemonSets, pods] = await Promise.all([
-    list<Meta>(`/apis/apps/v1/namespaces/${NAMESPACE}/daemonsets`, 'daemonsets'),
-    list<PodItem>(`/api/v1/namespaces/${NAMESPACE}/pods`, 'pods'),
+    list<Meta>(`/apis/apps/v1/namespaces/${NAMESPACE}/daemonsets?labelSelector=${DRAFTERS}`, 'daemonsets'),
+    list<PodItem>(`/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=${DRAFTERS}`, 'pods'),
   ]);
   const at = (timestamp: string) => (Date.parse(timestamp) - t0) / 1000;
   const firstPod = new Map<string, number>();
@@ -547,12 +550,12 @@ async function main(): Promise<void> {
       // all its nodes (what the operator then has to notice and report).
       if (workloadsReadyAt === undefined) {
         const [ds, deploy] = await Promise.all(
-          ['daemonsets', 'deployments'].map((plural) =>
+          [`daemonsets?labelSelector=${DRAFTERS}`, 'deployments'].map((plural) =>
             rest.request<{ items: { status?: Record<string, number> }[] }>({
               method: 'GET',
               path: `/apis/apps/v1/namespaces/${NAMESPACE}/${plural}`,
               verb: 'list',
-              resource: plural,
+              resource: plural.replace(/\?.*/, ''),
             }),
           ),
         );
@@ -561,7 +564,7 @@ async function main(): Promise<void> {
             (d.status?.desiredNumberScheduled ?? 0) > 0 && d.status?.numberReady === d.status?.desiredNumberScheduled,
         ).length;
         const deployReady = deploy!.items.filter((d) => (d.status?.readyReplicas ?? 0) >= 1).length;
-        // Every DaemonSet in the namespace: drafters and the per-class model pre-fetch DaemonSets.
+        // The drafter DaemonSets (two per deployment); the pre-fetch DaemonSets follow them (serving first).
         if (dsReady === ds!.items.length && dsReady >= 2 * DEPLOYMENTS && deployReady === DEPLOYMENTS)
           workloadsReadyAt = Date.now();
       }
@@ -661,7 +664,7 @@ async function main(): Promise<void> {
       `  cluster: ${report.nodes} edge nodes + 20 GPU nodes (${reused ? 'reused' : `started in ${clusterUpSeconds.toFixed(0)} s`}), ${DEPLOYMENTS} SpecDecodeDeployments × 2 device classes × 5 nodes (1,000 drafter pods, 100 verifier pods), 5 (draft, quantisation) × K 0..10 each, every profile present`,
       `  operator: own process (node ${values['node-options'] || 'defaults'}, --concurrency ${values.concurrency ?? 'default'}${values['no-leader-election'] ? ', --no-leader-elect' : ', leader election 60/45/5 s'}), caches synced in ${syncSeconds.toFixed(1)} s; ${DEPLOYMENTS} deployments created in ${appliedSeconds.toFixed(1)} s`,
       `  time until all Ready: ${readySeconds === undefined ? `NOT REACHED (${readyCount}/${DEPLOYMENTS} after ${timeoutMs / 1000} s)` : `${readySeconds.toFixed(1)} s`} (first Ready ${report.firstReadySeconds?.toFixed(1) ?? '-'} s; every verifier and drafter workload ready in the cluster at ${report.workloadsReadySeconds?.toFixed(1) ?? '-'} s; last operator write ${report.lastOperatorWriteSeconds.toFixed(1)} s); ${running}/${pods.length} pods Running`,
-      `  where the time went: the operator had applied all ${controlPlane.daemonSets} DaemonSets ${controlPlane.lastDaemonSetSeconds.toFixed(1)} s after the first create; the cluster's DaemonSet controller (${CONTROLLER_MANAGER_ARGS || 'defaults'}) then took ${controlPlane.firstPodLagSeconds.p50.toFixed(0)} s (median; p90 ${controlPlane.firstPodLagSeconds.p90.toFixed(0)}, max ${controlPlane.firstPodLagSeconds.max.toFixed(0)} s) from a DaemonSet's creation to its first pod, and created its ${controlPlane.daemonSetPods} pods between ${controlPlane.podsCreatedSeconds.p10.toFixed(0)} and ${controlPlane.podsCreatedSeconds.max.toFixed(0)} s (p10–max; median ${controlPlane.podsCreatedSeconds.p50.toFixed(0)} s); a pod was scheduled and Running ${controlPlane.createdToReadySeconds.p90.toFixed(0)} s (p90) after its creation`,
+      `  where the time went: the operator had applied all ${controlPlane.daemonSets} drafter DaemonSets ${controlPlane.lastDaemonSetSeconds.toFixed(1)} s after the first create; the cluster's DaemonSet controller (${CONTROLLER_MANAGER_ARGS || 'defaults'}) then took ${controlPlane.firstPodLagSeconds.p50.toFixed(0)} s (median; p90 ${controlPlane.firstPodLagSeconds.p90.toFixed(0)}, max ${controlPlane.firstPodLagSeconds.max.toFixed(0)} s) from a DaemonSet's creation to its first pod, and created its ${controlPlane.daemonSetPods} pods between ${controlPlane.podsCreatedSeconds.p10.toFixed(0)} and ${controlPlane.podsCreatedSeconds.max.toFixed(0)} s (p10–max; median ${controlPlane.podsCreatedSeconds.p50.toFixed(0)} s); a pod was scheduled and Running ${controlPlane.createdToReadySeconds.p90.toFixed(0)} s (p90) after its creation`,
       `  operator peak RSS: ${peakRss.toFixed(0)} MiB (VmHWM; ${procAtReady.rssMiB.toFixed(0)} MiB at all-Ready)`,
       `  operator CPU: ${report.operatorCpuSecondsConvergence.toFixed(1)} s from first create to all Ready, ${report.operatorCpuSecondsTotal.toFixed(1)} s since start, ${report.operatorCpuSecondsIdleWindow.toFixed(2)} s in the idle window`,
       `  API requests per deployment (operator's configspec_apiserver_requests_total, first create to all Ready): ${report.requestsPerDeployment.toFixed(1)} (writes ${perDeployment(writes)}, get/list ${perDeployment(reads)}, watches opened ${watches}); ${report.reconcilesConvergence} reconciles`,
