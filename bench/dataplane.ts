@@ -35,7 +35,7 @@ const { values } = parseArgs({
 const acceptance = Number(values.acceptance);
 const promptCount = Number(values.prompts);
 const maxTokens = Number(values.tokens);
-const cycles = Math.max(1, Math.min(promptCount, Number(values.cycles)));
+const cycles = Math.max(1, Math.min(promptCount, Math.floor(Number(values.cycles)) || 1));
 const encoding = values.encoding === 'Q8_0' ? 'Q8_0' : 'F16';
 const K_VALUES = [0, 1, 2, 4, 8];
 const log = (message: string): void => void process.stderr.write(`bench: ${message}\n`);

@@ -388,7 +388,8 @@ async function daemonSetPodTimeline(rest: ReturnType<typeof connect>, t0: number
   return {
     daemonSets: daemonSets.length,
     daemonSetPods: created.length,
-    lastDaemonSetSeconds: Math.max(...daemonSets.map((d) => at(d.metadata.creationTimestamp))),
+    lastDaemonSetSeconds:
+      daemonSets.length > 0 ? Math.max(...daemonSets.map((d) => at(d.metadata.creationTimestamp))) : NaN,
     firstPodLagSeconds: quantiles(lags),
     podsCreatedSeconds: quantiles(created),
     createdToReadySeconds: quantiles(createdToReady),

@@ -309,8 +309,10 @@ export function correctInputs(
 
   const networkN0 = profileWeight(evidence.networkSamples, evidence.networkAgeSeconds, settings);
   const networkWeight = observationShare(rounds, networkN0);
-  const rttSeconds = (networkN0 * basis.rttSeconds + observed.networkSeconds) / (networkN0 + rounds);
-  const rttShift = rttSeconds - basis.rttSeconds;
+  // Against the RTT predicted at the rounds' K (measured per K where the profile has it), like verification.
+  const predictedRtt = verificationTerms(basis, observed.kRounds / rounds).rttSeconds;
+  const rttSeconds = (networkN0 * predictedRtt + observed.networkSeconds) / (networkN0 + rounds);
+  const rttShift = rttSeconds - predictedRtt;
 
   const corrected: CandidateInputs = {
     ...inputs,

@@ -6,6 +6,8 @@
 // squares on the residual over the single-drafter line. With no windows c = d = 0 and nothing changes.
 // B for planning is drafters ÷ replicas (each drafter streaming continuously: an upper bound on contention).
 
+import type { CandidateInputs } from './types.js';
+
 export interface VerifierWindow {
   /** Mean concurrent requests per replica over the window (≥ 1 when busy). */
   batch: number;
@@ -104,6 +106,32 @@ export function loadedVerification(
     interceptSeconds: base.interceptSeconds + extra * model.extraInterceptSeconds,
     secondsPerToken: base.secondsPerToken + extra * model.extraSecondsPerToken,
   };
+}
+
+/**
+ * The inputs with verification at `batch` drafters per replica: the line and every time measured per K (at batch 1)
+ * get the same extra `(batch − 1)·(c + d·(K+1))`, or measured points would cancel the load out again.
+ */
+export function loadedInputs(inputs: CandidateInputs, model: VerifierLoadModel, batch: number): CandidateInputs {
+  const extra = Math.max(0, batch - 1);
+  if (extra === 0 || model.windows === 0) return inputs;
+  const line = loadedVerification(
+    { interceptSeconds: inputs.verifyInterceptSeconds, secondsPerToken: inputs.verifySecondsPerToken },
+    model,
+    batch,
+  );
+  const loaded: CandidateInputs = {
+    ...inputs,
+    verifyInterceptSeconds: line.interceptSeconds,
+    verifySecondsPerToken: line.secondsPerToken,
+  };
+  if (inputs.verifySecondsByK) {
+    loaded.verifySecondsByK = inputs.verifySecondsByK.map(({ k, seconds }) => ({
+      k,
+      seconds: seconds + extra * (model.extraInterceptSeconds + model.extraSecondsPerToken * (k + 1)),
+    }));
+  }
+  return loaded;
 }
 
 /** Drafters per replica: ceil(drafters / replicas), at least 1. */

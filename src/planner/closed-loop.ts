@@ -24,7 +24,7 @@ import {
   correctInputs,
   estimate,
   improvementPercent,
-  loadedVerification,
+  loadedInputs,
   observedFigures,
   predictedServing,
   relativeGap,
@@ -41,7 +41,7 @@ import {
   fitVerifierLoad,
   NO_LOAD,
 } from '../costmodel/index.js';
-import { formatTimestamp, parseTimestamp, type PlanContext } from './inputs.js';
+import { formatTimestamp, hasVerificationTiming, parseTimestamp, type PlanContext } from './inputs.js';
 
 /** What the operator observed serving one configuration of a class (accumulated with decay). */
 export interface ObservedCandidate {
@@ -111,7 +111,7 @@ function resolveLoadModel(context: PlanContext, input: VerifierLoadInput | undef
   if (!input.windows || input.windows.length === 0) return NO_LOAD;
   const measured = context.profiles.verification()?.status;
   const base =
-    measured?.verifySecondsIntercept !== undefined && measured.verifySecondsIntercept > 0
+    measured && hasVerificationTiming(measured)
       ? { interceptSeconds: measured.verifySecondsIntercept, secondsPerToken: measured.verifySecondsPerToken ?? 0 }
       : context.verificationPrior;
   return fitVerifierLoad(base, input.windows);
@@ -163,7 +163,7 @@ export function evidenceFor(
     evidence.acceptanceSamples = alignment.samples ?? 1;
     evidence.acceptanceAgeSeconds = age(alignment.measuredAt);
   }
-  const verification = alignment?.verifySecondsIntercept ? alignment : context.profiles.verification()?.status;
+  const verification = hasVerificationTiming(alignment) ? alignment : context.profiles.verification()?.status;
   if (inputs.basis.verification === 'Measured' && verification) {
     // Verification timing rounds of the profile: its judged tokens are a fair count of the rounds behind it.
     evidence.verifySamples = verification.samples ?? 1;
@@ -190,15 +190,7 @@ export function applyClosedLoop(params: {
   const load = resolveLoadModel(params.context, params.verifierLoad);
   const replicas = Math.max(1, params.context.spec.target.verifier.replicas);
   const batch = params.verifierLoad ? batchPerReplica(params.verifierLoad.drafters, replicas) : 1;
-  const withLoad = (inputs: CandidateInputs, b: number): CandidateInputs => {
-    if (load.windows === 0) return inputs;
-    const line = loadedVerification(
-      { interceptSeconds: inputs.verifyInterceptSeconds, secondsPerToken: inputs.verifySecondsPerToken },
-      load,
-      b,
-    );
-    return { ...inputs, verifyInterceptSeconds: line.interceptSeconds, verifySecondsPerToken: line.secondsPerToken };
-  };
+  const withLoad = (inputs: CandidateInputs, b: number): CandidateInputs => loadedInputs(inputs, load, b);
   const profileCandidates = params.candidates.map((c) => withLoad(c, batch));
   const observedOf = (c: { draft: string; quantization: Quantization }) =>
     params.observations?.candidates.find(
@@ -230,10 +222,14 @@ export function applyClosedLoop(params: {
     const scaled = withLoad(params.candidates[index]!, b);
     const correction = corrections[index];
     if (!correction) return scaled;
+    const s = correction.verifyScale;
     return {
       ...candidates[index]!,
-      verifyInterceptSeconds: scaled.verifyInterceptSeconds * correction.verifyScale,
-      verifySecondsPerToken: scaled.verifySecondsPerToken * correction.verifyScale,
+      verifyInterceptSeconds: scaled.verifyInterceptSeconds * s,
+      verifySecondsPerToken: scaled.verifySecondsPerToken * s,
+      ...(scaled.verifySecondsByK
+        ? { verifySecondsByK: scaled.verifySecondsByK.map(({ k, seconds }) => ({ k, seconds: seconds * s })) }
+        : {}),
     };
   };
   const result: ClassLoop = { candidates, profileCandidates, corrections, atBatch, batch, load };

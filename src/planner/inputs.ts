@@ -241,6 +241,19 @@ function freshnessAt(
 
 const positive = (value: number | undefined): value is number =>
   value !== undefined && Number.isFinite(value) && value > 0;
+/**
+ * A profile's verification line is usable when both terms are ≥ 0 (a missing slope is 0) and not both 0. The
+ * intercept alone may be 0: the profiler forces it to 0 when the least-squares line over K ≥ 1 would cross below
+ * (a convex T_v, flat up to a kernel tile and rising after), and its per-K times are then still measurements.
+ */
+export function hasVerificationTiming<T extends { verifySecondsIntercept?: number; verifySecondsPerToken?: number }>(
+  status: T | undefined,
+): status is T & { verifySecondsIntercept: number } {
+  const intercept = status?.verifySecondsIntercept;
+  const perToken = status?.verifySecondsPerToken ?? 0;
+  return nonNegative(intercept) && nonNegative(perToken) && intercept + perToken > 0;
+}
+
 /** Measured points with a whole K ≥ 0 and a time ≥ 0; undefined when none is left. */
 function validPoints(points: readonly SecondsAtK[] | undefined): SecondsAtK[] | undefined {
   const valid = (points ?? []).filter((p) => Number.isInteger(p.k) && p.k >= 0 && nonNegative(p.seconds));
@@ -301,7 +314,7 @@ export function indexProfiles(
     keepNewest(alignmentByKey, `${profile.spec.draft}\u0000${profile.spec.quantization}`, profile);
     const measuredAtMs = parseTimestamp(profile.status?.measuredAt);
     if (
-      positive(profile.status?.verifySecondsIntercept) &&
+      hasVerificationTiming(profile.status) &&
       freshnessAt(measuredAtMs, nowMs, profiling) === 'Fresh' &&
       (!verification || (measuredAtMs ?? -Infinity) > (verification.measuredAtMs ?? -Infinity))
     )
@@ -425,10 +438,10 @@ export function buildCandidate(
   let verification: Basis = 'Prior';
   let verifySecondsByK: SecondsAtK[] | undefined;
   const measuredVerification =
-    alignmentStatus && positive(alignmentStatus.verifySecondsIntercept)
+    alignmentStatus && hasVerificationTiming(alignmentStatus)
       ? alignmentStatus
       : context.profiles.verification()?.status;
-  if (measuredVerification && positive(measuredVerification.verifySecondsIntercept)) {
+  if (measuredVerification && hasVerificationTiming(measuredVerification)) {
     verifyInterceptSeconds = measuredVerification.verifySecondsIntercept;
     if (nonNegative(measuredVerification.verifySecondsPerToken))
       verifySecondsPerToken = measuredVerification.verifySecondsPerToken;

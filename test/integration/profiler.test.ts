@@ -115,3 +115,16 @@ it('exits non-zero with a reason when the verifier is unreachable', async () => 
   expect(status).toBe(1);
   expect(stderr).toContain('profile: failed: verifier at http://127.0.0.1:9 is unreachable');
 }, 60_000);
+
+it('refuses a K above what a profile records before measuring anything', async () => {
+  const { status, stderr } = await profile([
+    '--output',
+    'json',
+    '--verifier',
+    'http://127.0.0.1:9',
+    '--k-values',
+    '1,48',
+  ]);
+  expect(status).toBe(1);
+  expect(stderr).toContain('--k-values: 48 is above 32');
+}, 60_000);

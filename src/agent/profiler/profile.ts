@@ -52,15 +52,16 @@ export interface ProfileResult {
     /** Drafting alone in a tight loop (median per K) and its fit: reported next to the in-loop figures. */
     draftSecondsByK: Record<string, number>;
     aloneDraftFit: LinearFit;
-    /** Drafting time inside speculative rounds (median per K). */
+    /** Drafting time inside speculative rounds (mean per K). */
     inLoopDraftSecondsByK: Record<string, number>;
-    /** The line the profile carries: drafting alone's slope; the intercept from the rounds when `draftFromRounds`. */
+    /** The line the profile carries: fitted to the in-loop means at two or more K, else drafting alone's slope with
+     * the intercept from the rounds (`draftFromRounds`), else drafting alone. */
     draftFit: LinearFit;
     draftFromRounds: boolean;
-    /** The verifier's queue + compute time per round (median per K) and the T_v fit over it. */
+    /** The verifier's queue + compute time per round (mean per K) and the T_v line fitted over K ≥ 1. */
     verifySecondsByK: Record<string, number>;
     verifyFit: LinearFit;
-    /** Round time outside drafting and the verifier's compute (median per K); rttSeconds is their overall median. */
+    /** Round time outside drafting and the verifier's compute (mean per K); rttSeconds is their mean over K ≥ 1. */
     protocolSecondsByK: Record<string, number>;
     protocolRounds: number;
     acceptanceRounds: number;

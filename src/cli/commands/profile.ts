@@ -182,6 +182,10 @@ export function registerProfileCommand(program: Command): void {
           progress('warning: no sensor and no --idle-watts/--max-watts, so power stays unset');
         }
         const kValues = flags.kValues.split(',').map((v) => integer('--k-values', v, 1));
+        // The profiles' per-K tables hold K up to 32 (their CRDs' bound): refuse more here, not at the status write.
+        const tooLarge = kValues.find((k) => k > 32);
+        if (tooLarge !== undefined)
+          throw new Error(`--k-values: ${tooLarge} is above 32, the largest K a profile records`);
         const result = await runProfile({
           draftModelPath: modelPath,
           verifierUrl: flags.verifier,

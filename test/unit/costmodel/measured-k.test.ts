@@ -5,6 +5,7 @@ import {
   correctInputs,
   estimate,
   evaluateGrid,
+  loadedInputs,
   secondsAtK,
   verificationTerms,
   type ServingCounters,
@@ -140,5 +141,45 @@ describe('the cost model with times measured per K', () => {
     const shift = c.inputs.rttSeconds - measured.rttSeconds;
     expect(shift).toBeGreaterThan(0);
     expect(c.inputs.rttSecondsByK?.[0]?.seconds).toBeCloseTo(0.01 + shift, 12);
+  });
+
+  it('a verifier load adds the same extra to measured points as to the line, so it is not cancelled', () => {
+    const load = { extraInterceptSeconds: 0.01, extraSecondsPerToken: 0.002, windows: 5 };
+    const loaded = loadedInputs(measured, load, 3);
+    // Batch 3: two more drafters, each adding c + d·(K+1).
+    expect(verificationTerms(loaded, 4).verifySeconds).toBeCloseTo(0.08 + 2 * (0.01 + 0.002 * 5), 12);
+    expect(verificationTerms(loaded, 0).verifySeconds).toBeCloseTo(0.03 + 2 * (0.01 + 0.002), 12);
+    expect(estimate(loaded, 4, full).goodputTokensPerSecond).toBeLessThan(
+      estimate(measured, 4, full).goodputTokensPerSecond,
+    );
+    expect(loadedInputs(measured, load, 1)).toBe(measured);
+    expect(loadedInputs(measured, { ...load, windows: 0 }, 3)).toBe(measured);
+  });
+
+  it('corrects RTT against what the profile measured at the served K, not the K ≥ 1 mean', () => {
+    const inputs = candidate({
+      rttSeconds: 0.0003,
+      rttSecondsByK: [
+        { k: 1, seconds: 0.0001 },
+        { k: 8, seconds: 0.0005 },
+      ],
+    });
+    const rounds = 500;
+    const observed: ServingCounters = {
+      rounds,
+      tokens: rounds * 4,
+      drafted: [rounds],
+      accepted: [0.8 * rounds],
+      kRounds: 8 * rounds,
+      draftSeconds: rounds * (0.005 + 8 * 0.02),
+      verifySeconds: rounds * verificationTerms(inputs, 8).verifySeconds,
+      // Exactly what the profile measured at K = 8.
+      networkSeconds: rounds * 0.0005,
+      windowSeconds: 600,
+    };
+    const evidence = { verifySamples: 100, networkSamples: 100, draftSamples: 100, acceptanceSamples: 100 };
+    const c = correctInputs(inputs, evidence, observed);
+    expect(verificationTerms(c.inputs, 8).rttSeconds).toBeCloseTo(0.0005, 12);
+    expect(c.inputs.rttSeconds).toBeCloseTo(0.0003, 12);
   });
 });

@@ -212,6 +212,31 @@ describe('planDeployment: profiles', () => {
     expect(pi.inputs.find((i) => i.quantization === 'Q4_K_M')!.rttSecondsByK).toBeUndefined();
   });
 
+  it('keeps a measured verification whose fitted intercept is 0 (a convex T_v over K ≥ 1)', () => {
+    const alignment = alignmentProfile('qwen2.5-0.5b-instruct', 'Q8_0', 'qwen2.5-7b-instruct', {
+      acceptanceRate: 0.7,
+      verifySecondsIntercept: 0,
+      verifySecondsPerToken: 0.0001,
+      verifySecondsByK: [
+        { k: 1, seconds: 0.0001 },
+        { k: 2, seconds: 0.0001 },
+        { k: 4, seconds: 0.0002 },
+        { k: 8, seconds: 0.001 },
+      ],
+      measuredAt,
+    });
+    const plan = planDeployment({
+      deployment: deployment(),
+      deviceClasses: [],
+      alignmentProfiles: [alignment],
+      now: NOW,
+    });
+    const q8 = plan.classes[0]!.inputs.find((i) => i.quantization === 'Q8_0')!;
+    expect(q8.basis.verification).toBe('Measured');
+    expect(q8).toMatchObject({ verifyInterceptSeconds: 0, verifySecondsPerToken: 0.0001 });
+    expect(q8.verifySecondsByK).toHaveLength(4);
+  });
+
   it('treats a profile older than maxAgeSeconds as stale (Prior), unless profiling is Never', () => {
     const old = draftProfile('raspberry-pi-5', 'qwen2.5-0.5b-instruct', 'Q4_K_M', {
       draftSecondsPerToken: 0.04,
