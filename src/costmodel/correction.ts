@@ -297,8 +297,10 @@ export function correctInputs(
       ? 1 + draftWeight * (observed.draftSeconds / draftPredicted - 1)
       : 1;
 
-  // At the rounds' mean K: on the line that is rounds·a + (Σ(K+1))·b; measured K points shift it.
-  const verifyPredicted = rounds * verificationTerms(basis, observed.kRounds / rounds).verifySeconds;
+  // Verification and RTT as predicted at the rounds' mean K: on the line that is rounds·a + (Σ(K+1))·b;
+  // measured K points shift it.
+  const predictedAtK = verificationTerms(basis, observed.kRounds / rounds);
+  const verifyPredicted = rounds * predictedAtK.verifySeconds;
   const verifyWeight = options.verificationFromVerifier
     ? 0
     : observationShare(rounds, profileWeight(evidence.verifySamples, evidence.verifyAgeSeconds, settings));
@@ -309,8 +311,7 @@ export function correctInputs(
 
   const networkN0 = profileWeight(evidence.networkSamples, evidence.networkAgeSeconds, settings);
   const networkWeight = observationShare(rounds, networkN0);
-  // Against the RTT predicted at the rounds' K (measured per K where the profile has it), like verification.
-  const predictedRtt = verificationTerms(basis, observed.kRounds / rounds).rttSeconds;
+  const predictedRtt = predictedAtK.rttSeconds;
   const rttSeconds = (networkN0 * predictedRtt + observed.networkSeconds) / (networkN0 + rounds);
   const rttShift = rttSeconds - predictedRtt;
 
