@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { BusyPoller } from '../src/agent/busy-poll.js';
 
 const spin = (ms: number): void => {
   for (const end = performance.now() + ms; performance.now() < end;);
@@ -23,14 +24,20 @@ function lines(socket: Socket, onLine: (line: string) => void): void {
   });
 }
 
-/** The echo side: answers each `{"spinMs": x}` line after computing for x ms, with the time it computed. */
-function serveEcho(): void {
+/**
+ * The echo side: answers each `{"spinMs": x}` line after computing for x ms, with the time it computed; then
+ * polls for the next line for `busyPollMs` as the verifier does.
+ */
+function serveEcho(busyPollMs: number): void {
+  const poller = new BusyPoller(busyPollMs);
   const server = createServer((socket) => {
     socket.setNoDelay(true);
     lines(socket, (line) => {
+      poller.stop();
       const started = performance.now();
       spin((JSON.parse(line) as { spinMs: number }).spinMs);
       socket.write(`${JSON.stringify({ computedMs: performance.now() - started })}\n`);
+      poller.start();
     });
   });
   server.listen(0, '127.0.0.1', () => {
@@ -46,15 +53,23 @@ export interface FloorPattern {
   verifyMs: number;
 }
 
-/** Median round trip minus the echo side's compute, ms, per pattern; the echo side pinned to `core` if given. */
-export async function socketFloorMs(patterns: FloorPattern[], samples: number, core?: number): Promise<number[]> {
+/**
+ * Median round trip minus the echo side's compute, ms, per pattern; the echo side pinned to `core` if given;
+ * both sides poll while the other's message is due for up to `busyPollMs` (0 = they sleep).
+ */
+export async function socketFloorMs(
+  patterns: FloorPattern[],
+  samples: number,
+  core?: number,
+  busyPollMs = 0,
+): Promise<number[]> {
   const script = fileURLToPath(import.meta.url);
+  const serve = [process.execPath, script, 'serve', String(busyPollMs)];
   const child =
     core === undefined
-      ? spawn(process.execPath, [script, 'serve'], { stdio: ['ignore', 'pipe', 'inherit'] })
-      : spawn('taskset', ['--cpu-list', String(core), process.execPath, script, 'serve'], {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
+      ? spawn(serve[0] as string, serve.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn('taskset', ['--cpu-list', String(core), ...serve], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const poller = new BusyPoller(busyPollMs);
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
@@ -64,7 +79,10 @@ export async function socketFloorMs(patterns: FloorPattern[], samples: number, c
     socket.setNoDelay(true);
     await new Promise((resolve) => socket.once('connect', resolve));
     const answers: Array<(computedMs: number) => void> = [];
-    lines(socket, (line) => answers.shift()?.((JSON.parse(line) as { computedMs: number }).computedMs));
+    lines(socket, (line) => {
+      poller.stop();
+      answers.shift()?.((JSON.parse(line) as { computedMs: number }).computedMs);
+    });
     const floors: number[] = [];
     for (const pattern of patterns) {
       const overheads: number[] = [];
@@ -74,6 +92,7 @@ export async function socketFloorMs(patterns: FloorPattern[], samples: number, c
         const computedMs = await new Promise<number>((resolve) => {
           answers.push(resolve);
           socket.write(`${JSON.stringify({ spinMs: pattern.verifyMs })}\n`);
+          poller.start();
         });
         overheads.push(performance.now() - sent - computedMs);
       }
@@ -87,4 +106,4 @@ export async function socketFloorMs(patterns: FloorPattern[], samples: number, c
   }
 }
 
-if (process.argv[2] === 'serve') serveEcho();
+if (process.argv[2] === 'serve') serveEcho(Number(process.argv[3] ?? 0));

@@ -167,13 +167,47 @@ describe('the drafter’s verifier client', () => {
     }
   });
 
+  it('polls on both sides when asked, with the same answers, and counts the time it polled', async () => {
+    const polling = await startVerifier(
+      { modelPath: targetPath(), threads: 1, sequences: 1 },
+      { defaultMetrics: false, engine: verifier.engine, busyPollMs: 20 },
+    );
+    const clientSpells: number[] = [];
+    const client = new VerifierClient(polling.url, { busyPollMs: 20, onPolled: (ms) => clientSpells.push(ms) });
+    const plain = new VerifierClient(verifier.url);
+    try {
+      const context = [1, 300, 301, 302];
+      for (let round = 0; round < 5; round++) {
+        const draft = [303 + round, 304 + round];
+        const [polled, slept] = await Promise.all([
+          client.verify({ sessionId: `poll-${round}`, draft }, context, 0),
+          plain.verify({ sessionId: `sleep-${round}`, draft }, context, 0),
+        ]);
+        expect(polled.response).toMatchObject({
+          accepted: slept.response.accepted,
+          next: slept.response.next,
+          confirmedLength: slept.response.confirmedLength,
+        });
+      }
+      // The client polled while each answer was due; the verifier after each answer, until its window ran out.
+      expect(clientSpells).toHaveLength(5);
+      await new Promise((r) => setTimeout(r, 50));
+      const verifierPolled = (await polling.app.metrics.busyPollSeconds.get()).values[0]?.value ?? 0;
+      expect(verifierPolled).toBeGreaterThanOrEqual(0.02);
+    } finally {
+      await client.close();
+      await plain.close();
+      await polling.close(false);
+    }
+  });
+
   it('fails with VerifierUnavailableError while the verifier is down and reconnects when it is back', async () => {
     const spare = await startVerifier(
       { modelPath: targetPath(), threads: 1, sequences: 1 },
       { defaultMetrics: false, engine: verifier.engine },
     );
     const port = spare.port;
-    const client = new VerifierClient(spare.url, 5_000);
+    const client = new VerifierClient(spare.url, { timeoutMs: 5_000 });
     try {
       await client.verify({ sessionId: 'down-1', draft: [] }, [1, 300], 0);
       await spare.close(false);

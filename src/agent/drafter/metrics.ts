@@ -53,6 +53,11 @@ export function createDrafterMetrics(defaults = true) {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+    busyPollSeconds: new Counter({
+      name: 'configspec_drafter_busy_poll_seconds_total',
+      help: 'Time spent polling for verification answers instead of sleeping (--busy-poll-ms): CPU spent for latency',
+      registers,
+    }),
     goodput: new Gauge({
       name: 'configspec_drafter_goodput_tokens_per_second',
       help: 'Verified tokens per second of the last completed generation',

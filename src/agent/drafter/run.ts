@@ -24,6 +24,8 @@ export interface DrafterRunOptions {
   host?: string;
   defaultMetrics?: boolean;
   verifyTimeoutMs?: number;
+  /** Poll instead of sleeping while a verification answer is due, up to this many ms per request (0 = off). */
+  busyPollMs?: number;
   log?: (message: string) => void;
 }
 
@@ -56,7 +58,11 @@ export async function startDrafter(options: DrafterRunOptions): Promise<RunningD
     k = watched;
   }
   metrics.k.set(k.current());
-  const verifier = new VerifierClient(options.verifierUrl, options.verifyTimeoutMs);
+  const verifier = new VerifierClient(options.verifierUrl, {
+    timeoutMs: options.verifyTimeoutMs,
+    busyPollMs: options.busyPollMs,
+    onPolled: (ms) => metrics.busyPollSeconds.inc(ms / 1000),
+  });
   const app = createDrafterApp({
     engine,
     verifier,

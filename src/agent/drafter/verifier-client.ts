@@ -6,15 +6,27 @@
 // round costs one write and one read with no HTTP on either side; POST /v1/verify when the verifier refuses
 // the upgrade (a verifier from before the stream) or when `transport: 'http'` is asked for. A lost connection
 // fails the requests on it (VerifierUnavailableError: the drafter answers 503) and the next request reconnects.
+// With `busyPollMs` the client polls instead of sleeping while a stream answer is due (busy-poll.ts).
 import { request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { Agent, request, type Dispatcher } from 'undici';
+import { BusyPoller } from '../busy-poll.js';
 import { VERIFY_STREAM_PROTOCOL, type VerifyErrorBody, type VerifyRequest, type VerifyResponse } from '../protocol.js';
 
 export type VerifierTransport = 'stream' | 'http';
 
 export class VerifierUnavailableError extends Error {}
+
+export interface VerifierClientOptions {
+  /** How long a request may wait for its answer, ms. */
+  timeoutMs?: number;
+  transport?: VerifierTransport;
+  /** Poll instead of sleeping while an answer on the stream is due, for at most this long per request (busy-poll.ts). */
+  busyPollMs?: number;
+  /** Told how long each polling spell lasted, ms. */
+  onPolled?: (ms: number) => void;
+}
 
 export interface VerifyCall {
   response: VerifyResponse;
@@ -33,14 +45,15 @@ export class VerifierClient {
   private connecting: Promise<VerifyStream | 'refused'> | undefined;
   private closed = false;
 
-  constructor(
-    baseUrl: string,
-    private readonly timeoutMs = 10_000,
-    transport: VerifierTransport = 'stream',
-  ) {
+  private readonly timeoutMs: number;
+  private readonly poller: BusyPoller;
+
+  constructor(baseUrl: string, options: VerifierClientOptions = {}) {
     this.base = baseUrl.replace(/\/+$/, '');
     this.agent = new Agent({ keepAliveTimeout: 60_000, connections: 16 });
-    this.transport = transport;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.transport = options.transport ?? 'stream';
+    this.poller = new BusyPoller(options.busyPollMs ?? 0, options.onPolled);
   }
 
   /** The transport in use: 'stream' until a verifier refuses the upgrade, then 'http'. */
@@ -109,7 +122,9 @@ export class VerifierClient {
   /** The open stream, opening one if needed (once for concurrent callers); undefined once the upgrade is refused. */
   private async openStream(): Promise<VerifyStream | undefined> {
     if (this.stream && !this.stream.ended) return this.stream;
-    this.connecting ??= VerifyStream.open(this.base, this.timeoutMs).finally(() => (this.connecting = undefined));
+    this.connecting ??= VerifyStream.open(this.base, this.timeoutMs, this.poller).finally(
+      () => (this.connecting = undefined),
+    );
     const opened = await this.connecting;
     if (opened === 'refused') {
       this.transport = 'http';
@@ -180,6 +195,7 @@ class VerifyStream {
     private readonly socket: Socket,
     private readonly base: string,
     private readonly timeoutMs: number,
+    private readonly poller: BusyPoller,
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(this.decoder.write(chunk)));
@@ -188,7 +204,7 @@ class VerifyStream {
   }
 
   /** Opens a stream, or 'refused' when the verifier answers the upgrade with anything but 101. */
-  static open(base: string, timeoutMs: number): Promise<VerifyStream | 'refused'> {
+  static open(base: string, timeoutMs: number, poller: BusyPoller): Promise<VerifyStream | 'refused'> {
     return new Promise((resolve, reject) => {
       const url = new URL(`${base}/v1/verify`);
       const req = httpRequest(url, {
@@ -200,7 +216,7 @@ class VerifyStream {
       const unreachable = (reason: string): void =>
         reject(new VerifierUnavailableError(`verifier at ${base} is unreachable (${reason})`));
       req.on('upgrade', (_res, socket, head) => {
-        const stream = new VerifyStream(socket, base, timeoutMs);
+        const stream = new VerifyStream(socket, base, timeoutMs, poller);
         if (head.length > 0) stream.onData(stream.decoder.write(head));
         resolve(stream);
       });
@@ -231,6 +247,7 @@ class VerifyStream {
       }, this.timeoutMs);
       this.waiting.set(id, { resolve, reject, timer });
       this.socket.write(`${JSON.stringify({ id, request })}\n`);
+      this.poller.start();
     });
   }
 
@@ -261,6 +278,7 @@ class VerifyStream {
         return;
       }
       this.waiting.delete(frame.id as number);
+      if (this.waiting.size === 0) this.poller.stop();
       clearTimeout(waiter.timer);
       waiter.resolve({ status: frame.status ?? 500, body: frame.body });
     }
@@ -268,6 +286,7 @@ class VerifyStream {
 
   private end(reason: string): void {
     this.ended = true;
+    this.poller.stop();
     for (const waiter of this.waiting.values()) {
       clearTimeout(waiter.timer);
       waiter.reject(new VerifierUnavailableError(`verifier at ${this.base} is unreachable (${reason})`));

@@ -42,6 +42,8 @@ export interface ProfileOptions {
   /** DeviceClass power figures, used (as Estimated) when there is no sensor. */
   estimatedWatts?: { idle: number; max: number };
   idleWindowMs: number;
+  /** The drafter's --busy-poll-ms, so the rounds measured are the rounds it will serve (0 = off). */
+  busyPollMs?: number;
   progress?: (message: string) => void;
 }
 
@@ -76,7 +78,7 @@ export interface ProfileResult {
 export async function runProfile(options: ProfileOptions): Promise<ProfileResult> {
   const progress = options.progress ?? (() => undefined);
   if (options.prompts.length === 0) throw new Error('the prompt set is empty');
-  const verifier = new VerifierClient(options.verifierUrl);
+  const verifier = new VerifierClient(options.verifierUrl, { busyPollMs: options.busyPollMs });
   progress(`checking the verifier at ${options.verifierUrl}`);
   await verifier.health();
 

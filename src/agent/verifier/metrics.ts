@@ -47,6 +47,11 @@ export function createVerifierMetrics(defaults = true) {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+    busyPollSeconds: new Counter({
+      name: 'configspec_verifier_busy_poll_seconds_total',
+      help: 'Time spent polling for the next request instead of sleeping (--busy-poll-ms): CPU spent for latency',
+      registers,
+    }),
     waiting: new Gauge({ name: 'configspec_verifier_queue_depth', help: 'Requests waiting for a sequence', registers }),
     sessions: new Gauge({ name: 'configspec_verifier_sessions', help: 'Sessions with a cached context', registers }),
     evictions: new Gauge({

@@ -17,10 +17,16 @@ export interface RunningVerifier {
 
 export async function startVerifier(
   options: Partial<VerifierOptions> & { modelPath: string },
-  listenOn: { port?: number; host?: string; defaultMetrics?: boolean; engine?: VerifierEngine } = {},
+  listenOn: {
+    port?: number;
+    host?: string;
+    defaultMetrics?: boolean;
+    engine?: VerifierEngine;
+    busyPollMs?: number;
+  } = {},
 ): Promise<RunningVerifier> {
   const host = listenOn.host ?? '127.0.0.1';
-  const app = createVerifierApp({ defaultMetrics: listenOn.defaultMetrics });
+  const app = createVerifierApp({ defaultMetrics: listenOn.defaultMetrics, busyPollMs: listenOn.busyPollMs });
   const server = await listen(app.handler, listenOn.port ?? 0, host);
   server.on('upgrade', app.upgrade);
   const engine = listenOn.engine ?? (await VerifierEngine.load({ ...DEFAULT_VERIFIER_OPTIONS, ...options }));

@@ -6,7 +6,8 @@
 // single write (headers and body together, Content-Length, no Date header or ETag); on loopback the express
 // route with its JSON body parser cost about twice that. The stream drops HTTP per request altogether: one
 // JSON line in, one JSON line out, on a connection the drafter keeps. Both go through `handleVerify`, so
-// answers, status codes and metrics are the same. Everything else goes to express.
+// answers, status codes and metrics are the same. Everything else goes to express. With `busyPollMs` the
+// verifier polls for the next request after answering the last one in flight (busy-poll.ts).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -20,6 +21,7 @@ import {
   type VerifyRequest,
 } from '../protocol.js';
 import type { VerifierEngine } from './engine.js';
+import { BusyPoller } from '../busy-poll.js';
 import { createVerifierMetrics, type VerifierMetrics } from './metrics.js';
 
 const STATUS: Record<VerifyErrorCode, number> = {
@@ -110,8 +112,29 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
   });
 }
 
-export function createVerifierApp(options: { maxBodyBytes?: number; defaultMetrics?: boolean } = {}): VerifierApp {
+export interface VerifierAppOptions {
+  maxBodyBytes?: number;
+  defaultMetrics?: boolean;
+  /**
+   * After answering the last request in flight, poll for the next one for this long instead of sleeping
+   * (busy-poll.ts): the next round's request then finds a running core. 0 = off.
+   */
+  busyPollMs?: number;
+}
+
+export function createVerifierApp(options: VerifierAppOptions = {}): VerifierApp {
   const metrics = createVerifierMetrics(options.defaultMetrics ?? true);
+  const poller = new BusyPoller(options.busyPollMs ?? 0, (ms) => metrics.busyPollSeconds.inc(ms / 1000));
+  // Requests between arrival and answer; polling starts when the last one is answered.
+  let inFlight = 0;
+  const arrived = (): void => {
+    poller.stop();
+    inFlight += 1;
+  };
+  const answered = (): void => {
+    inFlight -= 1;
+    if (inFlight === 0) poller.start();
+  };
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   let engine: VerifierEngine | undefined;
   const app = express();
@@ -180,6 +203,14 @@ export function createVerifierApp(options: { maxBodyBytes?: number; defaultMetri
   };
 
   const verify = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    arrived();
+    try {
+      await verifyPosted(req, res);
+    } finally {
+      answered();
+    }
+  };
+  const verifyPosted = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const receivedAt = performance.now();
     const text = await readBody(req, res, maxBodyBytes);
     if (text === undefined) {
@@ -219,7 +250,17 @@ export function createVerifierApp(options: { maxBodyBytes?: number; defaultMetri
       `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${VERIFY_STREAM_PROTOCOL}\r\n\r\n`,
     );
     streams.add(socket);
-    serveStream(socket, head, maxBodyBytes, handleVerify, () => streams.delete(socket));
+    serveStream(
+      socket,
+      head,
+      maxBodyBytes,
+      (body, receivedAt) => {
+        arrived();
+        return handleVerify(body, receivedAt);
+      },
+      answered,
+      () => streams.delete(socket),
+    );
   };
 
   return {
@@ -245,6 +286,7 @@ function serveStream(
   head: Buffer,
   maxFrameBytes: number,
   handle: (body: unknown, receivedAt: number) => Promise<{ status: number; body: unknown }>,
+  onAnswered: () => void,
   onClose: () => void,
 ): void {
   (socket as Duplex & { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
@@ -272,7 +314,10 @@ function serveStream(
       fail('a frame needs an integer id');
       return;
     }
-    void handle(frame.request, receivedAt).then((answer) => send({ id, status: answer.status, body: answer.body }));
+    void handle(frame.request, receivedAt).then((answer) => {
+      send({ id, status: answer.status, body: answer.body });
+      onAnswered();
+    });
   };
   const onData = (chunk: Buffer | string): void => {
     const receivedAt = performance.now();

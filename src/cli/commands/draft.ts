@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { startDrafter } from '../../agent/drafter/run.js';
 import { MAX_K } from '../../agent/drafter/k-source.js';
-import { positiveInteger } from './verify.js';
+import { BUSY_POLL_HELP, busyPollWindow, positiveInteger } from './verify.js';
 import { resolveModelPath } from '../../agent/model-path.js';
 
 function kValue(value: string): number {
@@ -43,6 +43,7 @@ export function registerDraftCommand(program: Command): void {
       positiveInteger('--verify-timeout-ms'),
       10000,
     )
+    .option('--busy-poll-ms <ms>', `after sending a round to the verifier, ${BUSY_POLL_HELP}`, busyPollWindow, 0)
     .action(
       async (options: {
         model: string;
@@ -59,6 +60,7 @@ export function registerDraftCommand(program: Command): void {
         contextSize: number;
         modelName?: string;
         verifyTimeoutMs: number;
+        busyPollMs: number;
       }) => {
         const modelPath = resolveModelPath(options.model, options.modelSource);
         process.stderr.write(`drafter: loading ${modelPath}\n`);
@@ -80,6 +82,7 @@ export function registerDraftCommand(program: Command): void {
               ? [options.model, options.quantization].filter((part) => part !== undefined).join('-')
               : undefined),
           verifyTimeoutMs: options.verifyTimeoutMs,
+          busyPollMs: options.busyPollMs,
         });
         process.stderr.write(
           `drafter: serving on ${drafter.url} (K=${drafter.k.current()}, verifier ${options.verifier})\n`,

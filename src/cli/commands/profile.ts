@@ -9,6 +9,7 @@ import { detectPowerMeter } from '../../agent/profiler/power.js';
 import { runProfile, type ProfileResult } from '../../agent/profiler/profile.js';
 import { writeProfileStatuses, type ProfileWrite } from '../../k8s/profile-status.js';
 import { resolveModelPath } from '../../agent/model-path.js';
+import { BUSY_POLL_HELP, busyPollWindow } from './verify.js';
 
 interface ProfileFlags {
   model?: string;
@@ -30,6 +31,7 @@ interface ProfileFlags {
   idleWatts?: string;
   maxWatts?: string;
   idleWindowMs: string;
+  busyPollMs: number;
   output: string;
   draftProfile?: string;
   alignmentProfile?: string;
@@ -150,6 +152,12 @@ export function registerProfileCommand(program: Command): void {
       process.env.CONFIGSPEC_MAX_WATTS,
     )
     .option('--idle-window-ms <n>', 'how long idle power is measured', '1000')
+    .option(
+      '--busy-poll-ms <ms>',
+      `as the drafter's --busy-poll-ms (give both the same, so that the profile measures the rounds it will serve): ${BUSY_POLL_HELP}`,
+      busyPollWindow,
+      0,
+    )
     .option('--output <mode>', 'k8s (write status) or json (print only)', 'k8s')
     .option('--draft-profile <name>', 'DraftProfile to write')
     .option('--alignment-profile <name>', 'AlignmentProfile to write')
@@ -204,6 +212,7 @@ export function registerProfileCommand(program: Command): void {
           powerMeter,
           estimatedWatts: idle !== undefined && max !== undefined ? { idle, max } : undefined,
           idleWindowMs: integer('--idle-window-ms', flags.idleWindowMs, 1),
+          busyPollMs: flags.busyPollMs,
           progress,
         });
         if (flags.output === 'json') {

@@ -12,6 +12,18 @@ export function positiveInteger(name: string) {
   };
 }
 
+/** --busy-poll-ms: a window in ms, 0 (off) to 100. */
+export function busyPollWindow(value: string): number {
+  const n = value.trim() === '' ? Number.NaN : Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 100) {
+    throw new Error(`--busy-poll-ms must be a number of ms from 0 (off) to 100, got "${value}"`);
+  }
+  return n;
+}
+
+export const BUSY_POLL_HELP =
+  'poll instead of sleeping while the next message is due, up to this many ms (0 = off): saves the wake-up of an idle core per message at the cost of keeping one busy';
+
 export function registerVerifyCommand(program: Command): void {
   program
     .command('verify')
@@ -30,6 +42,7 @@ export function registerVerifyCommand(program: Command): void {
     .option('--context-size <n>', 'tokens per sequence', positiveInteger('--context-size'), 2048)
     .option('--max-waiting <n>', 'queued requests before 503', positiveInteger('--max-waiting'), 64)
     .option('--max-sessions <n>', 'sessions whose context is remembered', positiveInteger('--max-sessions'), 1024)
+    .option('--busy-poll-ms <ms>', `after the last answer, ${BUSY_POLL_HELP}`, busyPollWindow, 0)
     .action(
       async (options: {
         model: string;
@@ -41,6 +54,7 @@ export function registerVerifyCommand(program: Command): void {
         contextSize: number;
         maxWaiting: number;
         maxSessions: number;
+        busyPollMs: number;
       }) => {
         const modelPath = resolveModelPath(options.model, options.modelSource);
         process.stderr.write(`verifier: loading ${modelPath}\n`);
@@ -53,7 +67,7 @@ export function registerVerifyCommand(program: Command): void {
             maxWaiting: options.maxWaiting,
             maxSessions: options.maxSessions,
           },
-          { host: options.host, port: options.port },
+          { host: options.host, port: options.port, busyPollMs: options.busyPollMs },
         );
         process.stderr.write(`verifier: ready on ${verifier.url}\n`);
         const stop = (): void => void verifier.close().then(() => process.exit(0));
