@@ -348,7 +348,7 @@ function nodeReadiness(sinceMs: number): { changed: number; notReady: number } {
   return { changed, notReady };
 }
 
-/** The drafter DaemonSets and their pods (what Ready waits for; the pre-fetch DaemonSets follow them). */
+/** The drafter DaemonSets and their pods (what Ready waits for). */
 const DRAFTERS = encodeURIComponent('app.kubernetes.io/component=drafter');
 
 /** When the cluster created the drafter DaemonSets' pods, relative to the first create: where the time went. */
@@ -565,7 +565,7 @@ async function main(): Promise<void> {
             (d.status?.desiredNumberScheduled ?? 0) > 0 && d.status?.numberReady === d.status?.desiredNumberScheduled,
         ).length;
         const deployReady = deploy!.items.filter((d) => (d.status?.readyReplicas ?? 0) >= 1).length;
-        // The drafter DaemonSets (two per deployment); the pre-fetch DaemonSets follow them (serving first).
+        // The drafter DaemonSets (two per deployment; a first rollout has no pre-fetch DaemonSet).
         if (dsReady === ds!.items.length && dsReady >= 2 * DEPLOYMENTS && deployReady === DEPLOYMENTS)
           workloadsReadyAt = Date.now();
       }

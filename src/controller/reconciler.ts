@@ -168,6 +168,8 @@ export class SpecDecodeReconciler {
       }
     }
     const manageDrafters = sdd.spec.policy.mode !== 'Recommend';
+    // Pre-fetch DaemonSets whose model change is delivered (deleted after the applies).
+    const finishedPrefetches: KubeObject[] = [];
     if (manageDrafters) {
       for (const classPlan of classPlans) {
         if (!classPlan.selected) continue;
@@ -180,20 +182,26 @@ export class SpecDecodeReconciler {
           const liveDrafter = this.liveModel(sdd, drafterName);
           const prefetch = this.prefetchView(sdd, classPlan.name);
           const drafters = this.daemonSetView(sdd, drafterName);
-          // Serving first: on a class's first rollout the drafters' own fetch step brings the file, so the
-          // pre-fetch DaemonSet (the cache pin, and the model-ready signal a later change waits on) follows once
-          // they are ready on every node instead of doubling the pods the cluster must create at once (400
-          // DaemonSets, 2,000 pods for 100 deployments in bench/fleet.ts). Until it exists, a node whose drafter
-          // is ready counts as having the file. A model change needs it at once: it gates the rollout.
-          const prefetchNeeded =
-            this.options.cache.daemonSets.get(prefetchName(sdd.metadata.name, classPlan.name), namespace) !==
-              undefined ||
-            (liveDrafter !== undefined &&
-              (!sameModel(liveDrafter, selected) ||
-                (drafters !== undefined &&
-                  drafters.current &&
-                  drafters.desired > 0 &&
-                  drafters.ready >= drafters.desired)));
+          // The pre-fetch DaemonSet exists only while a model change is delivered: from the change until the
+          // drafters serve the new file on every node. A first rollout needs none (each drafter's own fetch step
+          // brings the file), and a drafter pod pins its file in the node cache as a pre-fetch pod would, so
+          // keeping one afterwards would only double the pods (1,000 more for 100 deployments in
+          // bench/fleet.ts). Until a change, a node whose drafter is ready on the file counts as having it.
+          const prefetchLive = this.options.cache.daemonSets.get(
+            prefetchName(sdd.metadata.name, classPlan.name),
+            namespace,
+          );
+          const changePending = liveDrafter !== undefined && !sameModel(liveDrafter, selected);
+          const draftersServeSelected =
+            drafters !== undefined &&
+            sameModel(drafters, selected) &&
+            drafters.current &&
+            drafters.desired > 0 &&
+            drafters.ready >= drafters.desired;
+          const prefetchNeeded = changePending || (prefetchLive !== undefined && !draftersServeSelected);
+          if (prefetchLive && !prefetchNeeded && !prefetchLive.metadata.deletionTimestamp) {
+            finishedPrefetches.push(prefetchLive);
+          }
           // The file is on a node when its pre-fetch pod or its drafter on the selected model is ready.
           const onNodes =
             [prefetch, drafters]
@@ -224,7 +232,10 @@ export class SpecDecodeReconciler {
     await applyAll(changed.filter((object) => object.kind !== 'DaemonSet'));
     await applyAll(changed.filter((object) => object.kind === 'DaemonSet'));
     let writes = changed.length;
-    if (manageDrafters) writes += await this.deleteStaleDrafters(sdd, desired, populatedNames);
+    if (manageDrafters) {
+      writes += await this.deleteStaleDrafters(sdd, desired, populatedNames);
+      writes += await this.deleteObjects(finishedPrefetches);
+    }
 
     // 4. Profiling.
     const verifierLive = this.options.cache.deployments.get(names.verifier(sdd.metadata.name), namespace);
@@ -363,7 +374,11 @@ export class SpecDecodeReconciler {
         !wanted.has(`${o.kind}/${o.metadata.name}`) &&
         !populatedNames.has(o.metadata.labels?.[LABELS.deviceClass] ?? ''),
     );
-    for (const object of stale) {
+    return this.deleteObjects(stale);
+  }
+
+  private async deleteObjects(objects: readonly KubeObject[]): Promise<number> {
+    for (const object of objects) {
       await this.options.writer.delete({
         apiVersion: object.apiVersion,
         kind: object.kind,
@@ -371,7 +386,7 @@ export class SpecDecodeReconciler {
         namespace: object.metadata.namespace,
       });
     }
-    return stale.length;
+    return objects.length;
   }
 
   private decideProfiling(

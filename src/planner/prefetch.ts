@@ -2,7 +2,8 @@
 // the node cache agent for the selected draft file (download once per node, verified, no copy) and whose only
 // container then idles. Its pods' readiness is the per-node "model ready" signal: numberReady of this DaemonSet
 // is the status's model.readyNodes, and the rollout gate (decideRollout) switches drafters only when it covers
-// every node. While it runs, its pods pin the file in each node's cache, so eviction cannot take it.
+// every node. While it runs, its pods pin the file in each node's cache, so eviction cannot take it. The
+// reconciler runs it only while a model change is delivered (a first rollout's drafters fetch their own file).
 import type { Configuration, DeviceClass } from '../api/types.js';
 import { namespaceOf, ownerReference, selectorLabels, standardLabels } from './metadata.js';
 import { draftFileSource, fetchStep, MODEL_ANNOTATION, modelAnnotation } from './model-delivery.js';

@@ -110,7 +110,7 @@ describe('model delivery on the local control plane', () => {
   );
 
   it(
-    'gives drafters, pre-fetch pods and the verifier the fetch init container and model volume, admitted under restricted',
+    'gives drafters and the verifier the fetch init container and model volume, admitted under restricted',
     async () => {
       await custom.createNamespacedCustomObject({
         ...sddApi(),
@@ -141,14 +141,15 @@ describe('model delivery on the local control plane', () => {
       expect(verifier.spec!.template.spec!.initContainers![0]!.args).toEqual(
         expect.arrayContaining(['--uri', 'hf://bartowski/Qwen2.5-7B-Instruct-GGUF/Qwen2.5-7B-Instruct-Q4_K_M.gguf']),
       );
-      // Pods exist, so Pod Security admission (restricted) accepted the fetch step; pre-fetch is ready on both nodes.
+      // Pods exist, so Pod Security admission (restricted) accepted the fetch step. A first rollout has drafters
+      // only: their own fetch steps bring the file, no pre-fetch DaemonSet.
       await eventually(
-        'drafter and pre-fetch pods on both pi5 nodes',
+        'drafter pods on both pi5 nodes',
         async () => {
           const pods = (
             await core.listNamespacedPod({ namespace: namespace.name, labelSelector: `${LABEL}=${classes.pi5}` })
           ).items;
-          return pods.length === 4 && pods.every((p) => p.spec?.nodeName);
+          return pods.length === 2 && pods.every((p) => p.spec?.nodeName) ? pods : undefined;
         },
         120_000,
       );
@@ -162,6 +163,7 @@ describe('model delivery on the local control plane', () => {
           120_000,
         ),
       ).toEqual({ draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', readyNodes: 2, state: 'Serving' });
+      await expect(daemonSet(`md-prefetch-${classes.pi5}`)).rejects.toThrow();
     },
     SLOW,
   );
@@ -171,17 +173,13 @@ describe('model delivery on the local control plane', () => {
     async () => {
       const drafterName = `md-draft-${classes.pi5}`;
       const generationBefore = (await daemonSet(drafterName)).metadata!.generation;
-      // Hold the pre-fetch back: no room for new pods once the old pre-fetch pods are gone.
+      // Hold the pre-fetch back: no room for more pods than run now.
       const pods = (await core.listNamespacedPod({ namespace: namespace.name })).items.filter(
         (p) => !p.metadata?.deletionTimestamp,
       );
-      const prefetchPods = pods.filter((p) => p.metadata?.labels?.['app.kubernetes.io/component'] === 'prefetch');
       await core.createNamespacedResourceQuota({
         namespace: namespace.name,
-        body: {
-          metadata: { name: 'hold-prefetch' },
-          spec: { hard: { pods: String(pods.length - prefetchPods.length) } },
-        },
+        body: { metadata: { name: 'hold-prefetch' }, spec: { hard: { pods: String(pods.length) } } },
       });
       await custom.patchNamespacedCustomObject({
         ...sddApi(),
@@ -219,15 +217,22 @@ describe('model delivery on the local control plane', () => {
       expect(rolled.spec!.template.spec!.initContainers![0]!.args).toContain(
         'hf://bartowski/Qwen2.5-0.5B-Instruct-GGUF/Qwen2.5-0.5B-Instruct-Q8_0.gguf',
       );
-      const prefetch = await daemonSet(`md-prefetch-${classes.pi5}`);
-      // The switch happened with the pre-fetch ready on every node of the class.
-      expect(prefetch.status?.numberReady).toBe(2);
       expect(
         await eventually('status Serving', async () => {
           const model = await modelStatus();
           return model?.state === 'Serving' && model.quantization === 'Q8_0' ? model : undefined;
         }),
       ).toEqual({ draft: 'qwen2.5-0.5b-instruct', quantization: 'Q8_0', readyNodes: 2, state: 'Serving' });
+      // Delivered: once the drafters serve the new file on every node, the pre-fetch DaemonSet goes.
+      await eventually(
+        'the pre-fetch DaemonSet removed',
+        () =>
+          daemonSet(`md-prefetch-${classes.pi5}`).then(
+            () => undefined,
+            () => true,
+          ),
+        60_000,
+      );
     },
     SLOW,
   );

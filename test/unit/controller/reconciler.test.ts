@@ -127,11 +127,11 @@ describe('SpecDecodeReconciler', () => {
     await t.pass();
     expect(peak).toBe(4);
     expect(finished.lastIndexOf('ConfigMap')).toBeLessThan(finished.indexOf('DaemonSet'));
-    // Per class a drafter DaemonSet; the pre-fetch DaemonSets follow once the drafters are ready (next test).
+    // Per class a drafter DaemonSet; a first rollout has no pre-fetch DaemonSet (next test).
     expect(finished.filter((kind) => kind === 'DaemonSet')).toHaveLength(2);
   });
 
-  it('serving first: on a first rollout the pre-fetch DaemonSets follow once the drafters are ready', async () => {
+  it('a first rollout runs no pre-fetch DaemonSet: the drafters fetch the file and count as having it', async () => {
     const t = setup(noProfiling);
     const first = await t.pass();
     const daemonSets = (pass: typeof first) =>
@@ -140,22 +140,18 @@ describe('SpecDecodeReconciler', () => {
         .map((w) => w.name)
         .sort();
     expect(daemonSets(first)).toEqual(['chat-draft-jetson-orin-nano', 'chat-draft-pi5']);
-    // Until the pre-fetch pods exist, a node whose drafter is ready counts as having the file.
     expect(t.current().status?.deviceClasses?.find((c) => c.name === 'pi5')?.model).toMatchObject({
       readyNodes: 0,
       state: 'Serving',
     });
     t.workloadsBecomeReady();
-    const second = await t.pass();
-    expect(daemonSets(second)).toEqual(['chat-prefetch-jetson-orin-nano', 'chat-prefetch-pi5']);
+    expect(daemonSets(await t.pass())).toEqual([]);
+    // A node whose drafter is ready on the selected file has it.
     expect(t.current().status?.deviceClasses?.find((c) => c.name === 'pi5')?.model).toMatchObject({
       readyNodes: 3,
       state: 'Serving',
     });
-    // Kept from then on, whatever the drafters do.
-    t.workloadsBecomeReady();
-    expect(daemonSets(await t.pass())).toEqual([]);
-    expect(t.cluster.get('DaemonSet', 'chat-prefetch-pi5', 'team-a')).toBeDefined();
+    expect(t.cluster.get('DaemonSet', 'chat-prefetch-pi5', 'team-a')).toBeUndefined();
   });
 
   it('becomes Ready once the workloads are ready, then writes nothing while nothing changes', async () => {
@@ -222,6 +218,21 @@ describe('SpecDecodeReconciler', () => {
       readyNodes: 3,
       state: 'Serving',
     });
+    // The pre-fetch DaemonSet stays until the drafters serve the new file on every node, then goes.
+    expect(t.cluster.get('DaemonSet', 'chat-prefetch-pi5', 'team-a')).toBeDefined();
+    t.workloadsBecomeReady();
+    const delivered = await t.pass();
+    expect(delivered.writes.map((w) => `${w.verb} ${w.kind}/${w.name}`)).toContain(
+      'delete DaemonSet/chat-prefetch-pi5',
+    );
+    expect(t.cluster.get('DaemonSet', 'chat-prefetch-pi5', 'team-a')).toBeUndefined();
+    expect(t.current().status?.deviceClasses?.find((c) => c.name === 'pi5')?.model).toMatchObject({
+      quantization: 'Q8_0',
+      readyNodes: 3,
+      state: 'Serving',
+    });
+    t.workloadsBecomeReady();
+    expect((await t.pass()).writes).toEqual([]);
   });
 
   it('in Recommend mode writes the selection to status and leaves drafter workloads alone', async () => {
@@ -248,11 +259,7 @@ describe('SpecDecodeReconciler', () => {
         .filter((w) => w.verb === 'delete')
         .map((w) => `${w.kind}/${w.name}`)
         .sort(),
-    ).toEqual([
-      'ConfigMap/chat-k-jetson-orin-nano',
-      'DaemonSet/chat-draft-jetson-orin-nano',
-      'DaemonSet/chat-prefetch-jetson-orin-nano',
-    ]);
+    ).toEqual(['ConfigMap/chat-k-jetson-orin-nano', 'DaemonSet/chat-draft-jetson-orin-nano']);
     expect(t.cluster.get('DaemonSet', 'chat-draft-pi5', 'team-a')).toBeDefined();
   });
 
