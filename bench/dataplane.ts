@@ -25,8 +25,8 @@ import { socketFloorMs } from './socket-floor.js';
 const { values } = parseArgs({
   options: {
     acceptance: { type: 'string', default: '0.8' },
-    prompts: { type: 'string', default: '16' },
-    tokens: { type: 'string', default: '64' },
+    prompts: { type: 'string', default: '48' },
+    tokens: { type: 'string', default: '96' },
     encoding: { type: 'string', default: 'F16' },
     cycles: { type: 'string', default: '4' },
     'no-pin': { type: 'boolean', default: false },
@@ -184,6 +184,7 @@ const engine = await DraftEngine.load({
   maxWaiting: 1,
 });
 const client = new VerifierClient(verifier.url, { busyPollMs });
+engine.onComputing((computing) => client.holdPolling(computing));
 const prompts = builtinPrompts(promptCount, 2024).map((p) => engine.tokenize(p));
 // Untimed warm-up of both models and the connection, so neither the first profile nor the first measured
 // prompt pays for page faults, allocations and unoptimised code.

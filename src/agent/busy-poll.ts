@@ -9,11 +9,16 @@
 export class BusyPoller {
   private immediate: NodeJS.Immediate | undefined;
   private until = 0;
-  private startedAt = 0;
+  /** A spell is on: something is due, until stop() or the window runs out. */
+  private armed = false;
+  /** The process computes (a model evaluation on a worker thread): sleep instead of spinning beside it. */
+  private held = false;
+  private spinningSince = 0;
+  private spunMs = 0;
 
   /**
    * @param windowMs longest a wait is polled before the process falls back to sleeping in epoll (0 = never poll)
-   * @param onPolled told how long each polling spell lasted, ms (for a CPU-cost metric)
+   * @param onPolled told how long each spell spun, ms (the CPU it cost, for a metric)
    */
   constructor(
     readonly windowMs: number,
@@ -24,26 +29,57 @@ export class BusyPoller {
     }
   }
 
+  /** Spinning right now. */
   get polling(): boolean {
     return this.immediate !== undefined;
   }
 
-  /** Polls for the next `windowMs` (extends a spell already running). */
+  /** Something is due for the next `windowMs` (extends a spell already on). */
   start(): void {
     if (this.windowMs === 0) return;
-    const now = performance.now();
-    this.until = now + this.windowMs;
-    if (this.immediate) return;
-    this.startedAt = now;
-    this.immediate = setImmediate(this.turn);
+    this.until = performance.now() + this.windowMs;
+    if (!this.armed) {
+      this.armed = true;
+      this.spunMs = 0;
+    }
+    this.spin();
   }
 
   /** Ends the spell: what was awaited has arrived. */
   stop(): void {
+    if (!this.armed) return;
+    this.pause();
+    this.armed = false;
+    this.onPolled?.(this.spunMs);
+  }
+
+  /**
+   * While the process computes, a spinning event loop would take a core from the computation (on a small
+   * device, the very core it runs on): hold(true) sleeps until hold(false), which spins again if the spell is
+   * still on. Its wake-up is the computation's own end, not a message from an idle peer.
+   */
+  hold(held: boolean): void {
+    this.held = held;
+    if (held) this.pause();
+    else if (this.armed) this.spin();
+  }
+
+  private spin(): void {
+    if (this.held || this.immediate) return;
+    const now = performance.now();
+    if (now >= this.until) {
+      this.stop();
+      return;
+    }
+    this.spinningSince = now;
+    this.immediate = setImmediate(this.turn);
+  }
+
+  private pause(): void {
     if (!this.immediate) return;
     clearImmediate(this.immediate);
     this.immediate = undefined;
-    this.onPolled?.(performance.now() - this.startedAt);
+    this.spunMs += performance.now() - this.spinningSince;
   }
 
   private readonly turn = (): void => {

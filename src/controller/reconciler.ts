@@ -92,6 +92,8 @@ export class SpecDecodeReconciler {
    * and apply the same content again (harmless, but a write).
    */
   private readonly lastApplied = new Map<string, { desired: string; before: string | undefined; at: number }>();
+  /** Our recent deletes and the resourceVersion the cache showed then, for the same reason. */
+  private readonly lastDeleted = new Map<string, { before: string | undefined; at: number }>();
   /**
    * Our last status write per deployment and the resourceVersion the cache showed before it. A pass that runs
    * before the informer delivers that write (woken by a change of a DaemonSet, say) must start from the status we
@@ -182,11 +184,13 @@ export class SpecDecodeReconciler {
           const liveDrafter = this.liveModel(sdd, drafterName);
           const prefetch = this.prefetchView(sdd, classPlan.name);
           const drafters = this.daemonSetView(sdd, drafterName);
+          const drafterLive = this.options.cache.daemonSets.get(drafterName, namespace);
           // The pre-fetch DaemonSet exists only while a model change is delivered: from the change until the
           // drafters serve the new file on every node. A first rollout needs none (each drafter's own fetch step
           // brings the file), and a drafter pod pins its file in the node cache as a pre-fetch pod would, so
           // keeping one afterwards would only double the pods (1,000 more for 100 deployments in
-          // bench/fleet.ts). Until a change, a node whose drafter is ready on the file counts as having it.
+          // bench/fleet.ts). Until a change, a node whose drafter is ready on the file counts as having it. (A
+          // class left as it is — Recommend mode, no feasible selection — keeps whatever it has.)
           const prefetchLive = this.options.cache.daemonSets.get(
             prefetchName(sdd.metadata.name, classPlan.name),
             namespace,
@@ -199,12 +203,16 @@ export class SpecDecodeReconciler {
             drafters.desired > 0 &&
             drafters.ready >= drafters.desired;
           const prefetchNeeded = changePending || (prefetchLive !== undefined && !draftersServeSelected);
-          if (prefetchLive && !prefetchNeeded && !prefetchLive.metadata.deletionTimestamp) {
-            finishedPrefetches.push(prefetchLive);
-          }
-          // The file is on a node when its pre-fetch pod or its drafter on the selected model is ready.
+          if (prefetchLive && !prefetchNeeded) finishedPrefetches.push(prefetchLive);
+          // The file is on a node when its pre-fetch pod or its drafter on the selected model is ready. Every
+          // ready drafter pod counts, updated or not: a roll that keeps the file (a new pod template) leaves it
+          // on every node, and the drafters of a changed file roll only once the pre-fetch covered every node.
+          const drafterHolders =
+            drafters && sameModel(drafters, selected)
+              ? { ...drafters, ready: drafterLive?.status?.numberReady ?? 0, current: true }
+              : undefined;
           const onNodes =
-            [prefetch, drafters]
+            [prefetch, drafterHolders]
               .filter((v): v is PrefetchView => v !== undefined && v.current && sameModel(v, selected))
               .sort((a, b) => b.ready - a.ready)[0] ?? prefetch;
           const rollout = decideRollout(classPlan.selected, liveDrafter, onNodes);
@@ -233,8 +241,8 @@ export class SpecDecodeReconciler {
     await applyAll(changed.filter((object) => object.kind === 'DaemonSet'));
     let writes = changed.length;
     if (manageDrafters) {
-      writes += await this.deleteStaleDrafters(sdd, desired, populatedNames);
-      writes += await this.deleteObjects(finishedPrefetches);
+      writes += await this.deleteStaleDrafters(sdd, desired, populatedNames, now);
+      writes += await this.deleteObjects(finishedPrefetches, now);
     }
 
     // 4. Profiling.
@@ -362,6 +370,7 @@ export class SpecDecodeReconciler {
     sdd: Sdd,
     desired: readonly KubeObject[],
     populatedNames: ReadonlySet<string>,
+    now: number,
   ): Promise<number> {
     const wanted = new Set(desired.map((o) => `${o.kind}/${o.metadata.name}`));
     const stale = [
@@ -374,19 +383,29 @@ export class SpecDecodeReconciler {
         !wanted.has(`${o.kind}/${o.metadata.name}`) &&
         !populatedNames.has(o.metadata.labels?.[LABELS.deviceClass] ?? ''),
     );
-    return this.deleteObjects(stale);
+    return this.deleteObjects(stale, now);
   }
 
-  private async deleteObjects(objects: readonly KubeObject[]): Promise<number> {
+  /** Deletes the objects, except those we deleted moments ago that the cache still shows unchanged. */
+  private async deleteObjects(objects: readonly KubeObject[], now: number): Promise<number> {
+    let deleted = 0;
     for (const object of objects) {
+      const id = objectId(object);
+      const memo = this.lastDeleted.get(id);
+      if (memo && now - memo.at > CACHE_LAG_GRACE_MS) this.lastDeleted.delete(id);
+      else if (memo && memo.before === object.metadata.resourceVersion) continue;
       await this.options.writer.delete({
         apiVersion: object.apiVersion,
         kind: object.kind,
         name: object.metadata.name,
         namespace: object.metadata.namespace,
       });
+      // A later create of the same content is a real create, not our own write lagging in the cache.
+      this.lastApplied.delete(id);
+      this.lastDeleted.set(id, { before: object.metadata.resourceVersion, at: now });
+      deleted += 1;
     }
-    return objects.length;
+    return deleted;
   }
 
   private decideProfiling(

@@ -28,12 +28,34 @@ export interface DraftResult {
 }
 
 export class DraftEngine {
+  /** Drafting and extension calls running now (each evaluates on a llama.cpp worker thread). */
+  private computing = 0;
+  private readonly computeListeners = new Set<(computing: boolean) => void>();
+
   private constructor(
     readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly pool: SequencePool,
     readonly options: DraftOptions,
   ) {}
+
+  /**
+   * Tells `listener` true when the engine starts computing and false when nothing is left to compute (the
+   * verifier client holds its busy polling meanwhile); returns the unsubscribe function.
+   */
+  onComputing(listener: (computing: boolean) => void): () => void {
+    this.computeListeners.add(listener);
+    return () => void this.computeListeners.delete(listener);
+  }
+
+  private async compute<T>(work: () => Promise<T>): Promise<T> {
+    if (this.computing++ === 0) for (const listener of this.computeListeners) listener(true);
+    try {
+      return await work();
+    } finally {
+      if (--this.computing === 0) for (const listener of this.computeListeners) listener(false);
+    }
+  }
 
   static async load(options: DraftOptions): Promise<DraftEngine> {
     const llama = await sharedLlama();
@@ -68,7 +90,16 @@ export class DraftEngine {
   }
 
   /** Proposes k tokens after `context` on the slot's sequence (its cache is reused and realigned). */
-  async draft(slot: Slot, context: readonly number[], k: number, sampling: Sampling): Promise<DraftResult> {
+  draft(slot: Slot, context: readonly number[], k: number, sampling: Sampling): Promise<DraftResult> {
+    return this.compute(() => this.draftTokens(slot, context, k, sampling));
+  }
+
+  private async draftTokens(
+    slot: Slot,
+    context: readonly number[],
+    k: number,
+    sampling: Sampling,
+  ): Promise<DraftResult> {
     const tokens: number[] = [];
     const distributions: TokenDistribution[] = [];
     for (let i = 0; i < k; i++) {
@@ -95,8 +126,8 @@ export class DraftEngine {
    * Evaluates the last drafted token into the cache. The loop runs this while the verifier works, so that when
    * all K drafts are accepted the next round starts from one new token, like every other round.
    */
-  async extend(slot: Slot, tokens: readonly number[]): Promise<void> {
-    await extendSequence(slot.sequence, tokens);
+  extend(slot: Slot, tokens: readonly number[]): Promise<void> {
+    return this.compute(() => extendSequence(slot.sequence, tokens));
   }
 
   async close(): Promise<void> {

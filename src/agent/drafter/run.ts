@@ -63,6 +63,7 @@ export async function startDrafter(options: DrafterRunOptions): Promise<RunningD
     busyPollMs: options.busyPollMs,
     onPolled: (ms) => metrics.busyPollSeconds.inc(ms / 1000),
   });
+  engine.onComputing((computing) => verifier.holdPolling(computing));
   const app = createDrafterApp({
     engine,
     verifier,

@@ -87,6 +87,11 @@ export class VerifierClient {
     return { response: result.body as VerifyResponse, roundTripMs: performance.now() - startedAt };
   }
 
+  /** While the drafter computes, busy polling sleeps instead of spinning beside it (BusyPoller.hold). */
+  holdPolling(held: boolean): void {
+    this.poller.hold(held);
+  }
+
   /** One /healthz round trip, ms. */
   async health(): Promise<number> {
     const startedAt = performance.now();
@@ -285,6 +290,8 @@ class VerifyStream {
   }
 
   private end(reason: string): void {
+    // Once: a late 'close' after an error must not cut short the spell of the stream that replaced this one.
+    if (this.ended) return;
     this.ended = true;
     this.poller.stop();
     for (const waiter of this.waiting.values()) {

@@ -90,6 +90,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
     contextSize: 2048,
     maxWaiting: 1,
   });
+  engine.onComputing((computing) => verifier.holdPolling(computing));
   try {
     // --- drafting time ---
     const promptTokens = options.prompts.map((p) => engine.tokenize(p));

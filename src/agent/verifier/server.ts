@@ -39,7 +39,7 @@ export interface VerifierApp {
   handler: RequestListener;
   /** The server's 'upgrade' listener: takes verification streams, refuses any other upgrade. */
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-  /** Ends every open verification stream (the HTTP server's close does not know upgraded connections). */
+  /** Ends every open verification stream (the HTTP server's close does not know upgraded connections) and busy polling. */
   closeStreams(): void;
   metrics: VerifierMetrics;
   /** Called once the model is loaded; until then /readyz and /v1/verify answer 503. */
@@ -125,15 +125,16 @@ export interface VerifierAppOptions {
 export function createVerifierApp(options: VerifierAppOptions = {}): VerifierApp {
   const metrics = createVerifierMetrics(options.defaultMetrics ?? true);
   const poller = new BusyPoller(options.busyPollMs ?? 0, (ms) => metrics.busyPollSeconds.inc(ms / 1000));
-  // Requests between arrival and answer; polling starts when the last one is answered.
+  // Requests between arrival and answer; polling starts when the last one is answered (never once closing).
   let inFlight = 0;
+  let closing = false;
   const arrived = (): void => {
     poller.stop();
     inFlight += 1;
   };
   const answered = (): void => {
     inFlight -= 1;
-    if (inFlight === 0) poller.start();
+    if (inFlight === 0 && !closing) poller.start();
   };
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   let engine: VerifierEngine | undefined;
@@ -268,6 +269,8 @@ export function createVerifierApp(options: VerifierAppOptions = {}): VerifierApp
     handler,
     upgrade,
     closeStreams: () => {
+      closing = true;
+      poller.stop();
       for (const socket of streams) socket.destroy();
       streams.clear();
     },
@@ -314,10 +317,12 @@ function serveStream(
       fail('a frame needs an integer id');
       return;
     }
-    void handle(frame.request, receivedAt).then((answer) => {
-      send({ id, status: answer.status, body: answer.body });
-      onAnswered();
-    });
+    void handle(frame.request, receivedAt)
+      .then(
+        (answer) => send({ id, status: answer.status, body: answer.body }),
+        (err: Error) => send({ id, status: 500, body: { error: { code: 'Internal', message: err.message } } }),
+      )
+      .finally(onAnswered);
   };
   const onData = (chunk: Buffer | string): void => {
     const receivedAt = performance.now();

@@ -235,6 +235,64 @@ describe('SpecDecodeReconciler', () => {
     expect((await t.pass()).writes).toEqual([]);
   });
 
+  it('a pre-fetch DaemonSet lives from a model change until the drafters serve the new file on every node', async () => {
+    const t = setup((s) => {
+      noProfiling(s);
+      s.spec.policy.mode = 'Pinned';
+      s.spec.policy.pinned = { draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', k: 3 };
+    });
+    await t.pass();
+    t.workloadsBecomeReady();
+    await t.pass();
+    const pin = (quantization: 'Q4_K_M' | 'Q8_0', generation: number) =>
+      t.cluster.update('SpecDecodeDeployment', 'chat', 'team-a', (o) => {
+        (o as unknown as SpecDecodeDeployment).spec.policy.pinned!.quantization = quantization;
+        o.metadata.generation = generation;
+      });
+    const drafterPods = (ready: number, updated: number) =>
+      t.cluster.update('DaemonSet', 'chat-draft-pi5', 'team-a', (d) => {
+        d.status = {
+          observedGeneration: d.metadata.generation,
+          numberReady: ready,
+          updatedNumberScheduled: updated,
+          desiredNumberScheduled: 3,
+        };
+      });
+    const writes = async () => (await t.pass()).writes.map((w) => `${w.verb} ${w.kind}/${w.name}`);
+    const pi5Model = () => t.current().status?.deviceClasses?.find((c) => c.name === 'pi5')?.model;
+
+    // A change reverted before the drafters roll: the pre-fetch goes, and comes back at once with the change.
+    pin('Q8_0', 4);
+    expect(await writes()).toContain('apply DaemonSet/chat-prefetch-pi5');
+    pin('Q4_K_M', 5);
+    expect(await writes()).toContain('delete DaemonSet/chat-prefetch-pi5');
+    await t.clock.advance(5_000);
+    pin('Q8_0', 6);
+    expect(await writes()).toContain('apply DaemonSet/chat-prefetch-pi5');
+    expect(pi5Model()).toMatchObject({ quantization: 'Q8_0', readyNodes: 0, state: 'Prefetching' });
+
+    // Every node has the file: the drafters roll. Two of three updated: the pre-fetch stays, and every node
+    // still counts as holding the file.
+    t.workloadsBecomeReady();
+    expect(await writes()).toContain('apply DaemonSet/chat-draft-pi5');
+    drafterPods(3, 2);
+    expect(await writes()).not.toContain('delete DaemonSet/chat-prefetch-pi5');
+    expect(t.cluster.get('DaemonSet', 'chat-prefetch-pi5', 'team-a')).toBeDefined();
+    expect(pi5Model()).toMatchObject({ quantization: 'Q8_0', readyNodes: 3, state: 'Serving' });
+
+    // All updated: delivered, the pre-fetch goes (once: the cache lagging behind the delete is not a reason to
+    // delete again).
+    drafterPods(3, 3);
+    const delivered = await writes();
+    expect(delivered.filter((w) => w === 'delete DaemonSet/chat-prefetch-pi5')).toHaveLength(1);
+    expect(t.cluster.get('DaemonSet', 'chat-prefetch-pi5', 'team-a')).toBeUndefined();
+
+    // A drafter that goes unready later brings no pre-fetch back; its node no longer counts.
+    drafterPods(2, 2);
+    expect(await writes()).not.toContain('apply DaemonSet/chat-prefetch-pi5');
+    expect(pi5Model()).toMatchObject({ quantization: 'Q8_0', readyNodes: 2, state: 'Serving' });
+  });
+
   it('in Recommend mode writes the selection to status and leaves drafter workloads alone', async () => {
     const t = setup((s) => {
       noProfiling(s);
