@@ -163,7 +163,7 @@ describe('model delivery on the local control plane', () => {
           120_000,
         ),
       ).toEqual({ draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', readyNodes: 2, state: 'Serving' });
-      await expect(daemonSet(`md-prefetch-${classes.pi5}`)).rejects.toThrow();
+      await expect(daemonSet(`md-prefetch-${classes.pi5}`)).rejects.toMatchObject({ code: 404 });
     },
     SLOW,
   );
@@ -206,14 +206,19 @@ describe('model delivery on the local control plane', () => {
       expect((await modelStatus())?.state).toBe('Prefetching');
 
       await core.deleteNamespacedResourceQuota({ name: 'hold-prefetch', namespace: namespace.name });
-      const rolled = await eventually(
+      // Read the drafters first, then the pre-fetch: a switch seen in the first read happened before the second,
+      // and the pre-fetch lives until the switched drafters are ready everywhere (seconds later).
+      const { rolled, prefetchAtSwitch } = await eventually(
         'the drafters on Q8_0',
         async () => {
           const ds = await daemonSet(drafterName);
-          return ds.metadata?.annotations?.[MODEL_ANNOTATION] === 'qwen2.5-0.5b-instruct/Q8_0' ? ds : undefined;
+          if (ds.metadata?.annotations?.[MODEL_ANNOTATION] !== 'qwen2.5-0.5b-instruct/Q8_0') return undefined;
+          return { rolled: ds, prefetchAtSwitch: await daemonSet(`md-prefetch-${classes.pi5}`) };
         },
         180_000,
       );
+      // The switch happened with the pre-fetch ready on every node of the class.
+      expect(prefetchAtSwitch.status?.numberReady).toBe(2);
       expect(rolled.spec!.template.spec!.initContainers![0]!.args).toContain(
         'hf://bartowski/Qwen2.5-0.5B-Instruct-GGUF/Qwen2.5-0.5B-Instruct-Q8_0.gguf',
       );
@@ -229,7 +234,10 @@ describe('model delivery on the local control plane', () => {
         () =>
           daemonSet(`md-prefetch-${classes.pi5}`).then(
             () => undefined,
-            () => true,
+            (err: { code?: number }) => {
+              if (err.code === 404) return true;
+              throw err;
+            },
           ),
         60_000,
       );
