@@ -25,6 +25,7 @@ import type { ClassPlan, DeploymentPlan, PlanRequest } from '../planner/plan.js'
 import { buildProfilingJob, type ProfilingJobOptions } from '../planner/profiling-jobs.js';
 import {
   decideRollout,
+  readyOnEveryNode,
   sameModel,
   draftFileSource,
   MODEL_ANNOTATION,
@@ -196,13 +197,7 @@ export class SpecDecodeReconciler {
             namespace,
           );
           const changePending = liveDrafter !== undefined && !sameModel(liveDrafter, selected);
-          const draftersServeSelected =
-            drafters !== undefined &&
-            sameModel(drafters, selected) &&
-            drafters.current &&
-            drafters.desired > 0 &&
-            drafters.ready >= drafters.desired;
-          const prefetchNeeded = changePending || (prefetchLive !== undefined && !draftersServeSelected);
+          const prefetchNeeded = changePending || (prefetchLive !== undefined && !readyOnEveryNode(drafters, selected));
           if (prefetchLive && !prefetchNeeded) finishedPrefetches.push(prefetchLive);
           // The file is on a node when its pre-fetch pod or its drafter on the selected model is ready. Every
           // ready drafter pod counts, updated or not: a roll that keeps the file (a new pod template) leaves it

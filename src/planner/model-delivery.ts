@@ -178,15 +178,16 @@ export function decideRollout(
   if (live === undefined || sameAs(live, selected)) {
     return { run: selected, switched: true, status: { ...model, state: 'Serving' } };
   }
-  const everyNode =
-    prefetch !== undefined &&
-    sameAs(prefetch, selected) &&
-    prefetch.current &&
-    prefetch.desired > 0 &&
-    prefetch.ready >= prefetch.desired;
-  return everyNode
+  return readyOnEveryNode(prefetch, selected)
     ? { run: selected, switched: true, status: { ...model, state: 'Serving' } }
     : { run: live, switched: false, status: { ...model, state: 'Prefetching' } };
+}
+
+/** The DaemonSet runs `selected`, is up to date and has a ready pod on every node it should run on. */
+export function readyOnEveryNode(view: PrefetchView | undefined, selected: LiveModel): boolean {
+  return (
+    view !== undefined && sameModel(view, selected) && view.current && view.desired > 0 && view.ready >= view.desired
+  );
 }
 
 export function sameModel(a: LiveModel, b: LiveModel): boolean {

@@ -79,6 +79,19 @@ function setup(configure: (s: SpecDecodeDeployment) => void = () => {}) {
 
 const noProfiling = (s: SpecDecodeDeployment) => (s.spec.profiling.mode = 'Never');
 
+/** Pinned to Q4_K_M with K = 3, rolled out and ready. */
+async function pinnedAndServing() {
+  const t = setup((s) => {
+    noProfiling(s);
+    s.spec.policy.mode = 'Pinned';
+    s.spec.policy.pinned = { draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', k: 3 };
+  });
+  await t.pass();
+  t.workloadsBecomeReady();
+  await t.pass();
+  return t;
+}
+
 describe('SpecDecodeReconciler', () => {
   it('creates the verifier on the GPU class, one drafter and K ConfigMap per edge class, and writes status once', async () => {
     const t = setup(noProfiling);
@@ -169,14 +182,7 @@ describe('SpecDecodeReconciler', () => {
   });
 
   it('changing only K updates only the ConfigMap; changing the quantisation rolls the DaemonSet', async () => {
-    const t = setup((s) => {
-      noProfiling(s);
-      s.spec.policy.mode = 'Pinned';
-      s.spec.policy.pinned = { draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', k: 3 };
-    });
-    await t.pass();
-    t.workloadsBecomeReady();
-    await t.pass();
+    const t = await pinnedAndServing();
     const before = t.cluster.get<KubeObject>('DaemonSet', 'chat-draft-pi5', 'team-a')!;
     t.cluster.update('SpecDecodeDeployment', 'chat', 'team-a', (o) => {
       (o as unknown as SpecDecodeDeployment).spec.policy.pinned!.k = 5;
@@ -236,14 +242,7 @@ describe('SpecDecodeReconciler', () => {
   });
 
   it('a pre-fetch DaemonSet lives from a model change until the drafters serve the new file on every node', async () => {
-    const t = setup((s) => {
-      noProfiling(s);
-      s.spec.policy.mode = 'Pinned';
-      s.spec.policy.pinned = { draft: 'qwen2.5-0.5b-instruct', quantization: 'Q4_K_M', k: 3 };
-    });
-    await t.pass();
-    t.workloadsBecomeReady();
-    await t.pass();
+    const t = await pinnedAndServing();
     const pin = (quantization: 'Q4_K_M' | 'Q8_0', generation: number) =>
       t.cluster.update('SpecDecodeDeployment', 'chat', 'team-a', (o) => {
         (o as unknown as SpecDecodeDeployment).spec.policy.pinned!.quantization = quantization;
