@@ -24,7 +24,7 @@ export interface VerifierClientOptions {
   transport?: VerifierTransport;
   /** Poll instead of sleeping while an answer on the stream is due, for at most this long per request (busy-poll.ts). */
   busyPollMs?: number;
-  /** Told how long each polling spell lasted, ms. */
+  /** Told how long each polling spell spun (the CPU it cost), ms. */
   onPolled?: (ms: number) => void;
 }
 
